@@ -1,0 +1,95 @@
+/*
+ * common.h — the few helpers every lesson shares.
+ *
+ * Nothing in here is what a lesson is *about*: the event loop, buffers,
+ * framing, protocols and timeouts all live in the lessons themselves. This
+ * file only hides the boring parts (getaddrinfo, fcntl, option parsing,
+ * printing) so that each lesson's server.c can be read top to bottom.
+ *
+ * Every lesson is compiled with -std=c11 -D_POSIX_C_SOURCE=200809L (see
+ * common/build.mk), so only POSIX interfaces are used: no accept4, no
+ * SOCK_NONBLOCK, no epoll, no MSG_NOSIGNAL. It builds on Linux and macOS.
+ */
+#ifndef COMMON_H
+#define COMMON_H
+
+#include <poll.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/socket.h>
+
+/* ---- Logging (common/log.c) -------------------------------------------- */
+
+/* True when the server was started with --trace. */
+extern bool trace_enabled;
+
+/* Print one line to stderr (the server's log). A newline is added. */
+void log_msg(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
+/* Like log_msg, prefixed "trace: ", and only when --trace is on. */
+void trace(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
+/* Print one line to stderr and exit(1). For errors we cannot recover from. */
+_Noreturn void die(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
+/* With --trace: one line describing a poll() wake-up, e.g.
+ *   trace: poll woke up, 2 ready: fd 3 IN, fd 5 IN|HUP                       */
+void trace_poll(const struct pollfd *pfds, size_t n, int ready);
+
+/* ---- Command line (common/cli.c) ---------------------------------------- */
+
+/* The options every lesson server takes:
+ *   server [--host ADDR] [--port PORT] [--trace] [--help]                   */
+struct cli {
+    const char *host;   /* set the default before calling cli_parse */
+    const char *port;   /* ditto; "0" asks the kernel for a free port */
+};
+
+/* A whole-number option that a lesson adds, e.g. --idle-timeout SECONDS. */
+struct cli_number {
+    const char *name;   /* without the dashes: "idle-timeout" */
+    const char *unit;   /* shown in --help: "SECONDS" */
+    const char *help;   /* one line for --help */
+    long *value;        /* holds the default; cli_parse stores the new value */
+    long min, max;      /* accepted range */
+};
+
+/* Parse argv. --help prints usage and exits 0; a bad argument prints usage
+ * to stderr and exits 2. `about` is the one-line summary shown by --help.  */
+void cli_parse(int argc, char **argv, const char *about, struct cli *cli,
+               const struct cli_number *extra, size_t n_extra);
+
+/* ---- Sockets (common/net.c) --------------------------------------------- */
+
+/* Longest string addr_to_string() writes: "[ipv6-address]:port" + NUL. */
+enum { ADDR_STR_MAX = 64 };
+
+/* Create a non-blocking listening TCP socket on host:port (IPv4 or IPv6,
+ * SO_REUSEADDR set), then print the one readiness line to stdout:
+ *   listening on 127.0.0.1:40123
+ * with the real port even when port is "0". Exits with a message on error. */
+int listen_or_die(const char *host, const char *port);
+
+/* Connect a blocking TCP socket to host:port, trying every address the name
+ * resolves to. Returns the fd, or -1 with a message already printed.       */
+int connect_to(const char *host, const char *port);
+
+/* Put fd in non-blocking mode: read/write/accept then fail with EAGAIN
+ * instead of waiting. Returns 0, or -1 with errno set.                      */
+int set_nonblocking(int fd);
+
+/* Format a socket address as "127.0.0.1:5000" or "[::1]:5000".             */
+void addr_to_string(const struct sockaddr *sa, socklen_t len,
+                    char out[ADDR_STR_MAX]);
+
+/* ---- Memory -------------------------------------------------------------- */
+
+/* Make room for `need` elements in a realloc'd array, doubling its capacity.
+ * Returns the (possibly moved) array, or NULL when out of memory, in which
+ * case the old array is untouched. Lessons use it for their client lists.  */
+void *grow_array(void *array, size_t *capacity, size_t need, size_t elem_size);
+
+#endif

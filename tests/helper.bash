@@ -1,0 +1,69 @@
+# tests/helper.bash — loaded by every .bats file with `load helper`.
+#
+# start_server LESSON [ARGS...]   start lessons/LESSON/server on a free port
+# client OP...                    run tests/tcpc against it (see tests/tcpc.c)
+# wait_for_log TEXT               wait until the server's log contains TEXT
+# The server is stopped after each test, and the test fails if it died on its
+# own or its log shows a sanitizer report.
+
+bats_load_library bats-support
+bats_load_library bats-assert
+
+REPO=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+TCPC=$REPO/tests/tcpc
+
+start_server() {
+    local lesson=$1
+    shift
+    SERVER_OUT=$BATS_TEST_TMPDIR/server.out
+    SERVER_LOG=$BATS_TEST_TMPDIR/server.log
+    # 3>&- : bats waits for every process holding fd 3; a server must not.
+    "$REPO/lessons/$lesson/server" --port 0 "$@" >"$SERVER_OUT" 2>"$SERVER_LOG" 3>&- &
+    SERVER_PID=$!
+    wait_until grep -q '^listening on ' "$SERVER_OUT" ||
+        fail "server never printed its readiness line; log: $(cat "$SERVER_LOG")"
+    PORT=$(sed -n 's/^listening on .*:\([0-9][0-9]*\)$/\1/p' "$SERVER_OUT")
+    [ -n "$PORT" ] || fail "no port in: $(cat "$SERVER_OUT")"
+}
+
+# wait_until COMMAND...: retry every 20 ms for up to 10 s.
+wait_until() {
+    local i
+    for ((i = 0; i < 500; i++)); do
+        "$@" && return 0
+        sleep 0.02
+    done
+    return 1
+}
+
+wait_for_log() {
+    wait_until grep -q -- "$1" "$SERVER_LOG" ||
+        fail "the server log never showed '$1'; it has: $(cat "$SERVER_LOG")"
+}
+
+client() {
+    "$TCPC" --port "$PORT" "$@"
+}
+
+server_alive() {
+    kill -0 "$SERVER_PID" 2>/dev/null
+}
+
+stop_server() {
+    [ -n "${SERVER_PID:-}" ] || return 0
+    local pid=$SERVER_PID
+    SERVER_PID=
+    if ! kill -0 "$pid" 2>/dev/null; then
+        wait "$pid"
+        fail "the server exited during the test (status $?); log: $(tail -20 "$SERVER_LOG")"
+    fi
+    kill "$pid"
+    wait "$pid" || true
+    if grep -E -q 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$SERVER_LOG"; then
+        fail "sanitizer report in the server log: $(cat "$SERVER_LOG")"
+    fi
+}
+
+teardown() {
+    stop_server
+}
