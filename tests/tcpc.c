@@ -16,9 +16,9 @@
  *   read N         wait until N bytes in all have arrived since connecting
  *   lines N        wait until N newlines in all have arrived
  *   eof            wait until the server closes the connection
- *   flood N        write up to N bytes and never read; stops once the socket
- *                  stays full for 300 ms and prints "flood: wrote B bytes"
- *                  to stderr (the server pushed back)
+ *   flood N TEXT   write TEXT over and over, up to N bytes, and never read;
+ *                  stops once the socket stays full for 300 ms and prints
+ *                  "flood: wrote B bytes" to stderr (the server pushed back)
  *   rst            close with SO_LINGER 0, so the kernel sends RST, not FIN
  *
  * Exit status: 0 all OPs done; 1 connection error; 2 bad usage; 3 timeout
@@ -157,13 +157,19 @@ static unsigned long number(const char *s)
     return v;
 }
 
-static void flood(unsigned long total)
+static void flood(unsigned long total, const char *text, size_t len)
 {
     static char chunk[65536];
-    memset(chunk, 'f', sizeof chunk);
+    size_t used = 0;                    /* whole copies of text only */
+    while (len > 0 && used + len <= sizeof chunk) {
+        memcpy(chunk + used, text, len);
+        used += len;
+    }
+    if (used == 0)
+        fail(2, "flood: TEXT is empty or too long");
     unsigned long written = 0;
     while (written < total) {
-        size_t n = total - written < sizeof chunk ? total - written : sizeof chunk;
+        size_t n = total - written < used ? total - written : used;
         ssize_t w = write(sock, chunk, n);
         if (w > 0) {
             written += (unsigned long)w;
@@ -250,8 +256,10 @@ int main(int argc, char **argv)
                 wait_socket(0, -1);
             if (got_lines < want)
                 fail(1, "connection closed before all lines arrived");
-        } else if (!strcmp(op, "flood") && arg) {
-            flood(number(arg));
+        } else if (!strcmp(op, "flood") && arg && i + 2 < argc) {
+            char *text = argv[i + 2];
+            flood(number(arg), text, unescape(text));
+            i++;
         } else {
             has_arg = false;
             if (!strcmp(op, "shut")) {
