@@ -43,3 +43,6 @@ check:
 
 clean:
 	@for d in $(LESSONS) tests; do $(MAKE) --no-print-directory -C $$d clean; done
+
+# ---- Added by later work; each lives in its own folder. -------------------
+
