@@ -6,6 +6,7 @@
 #
 #   build   a C compiler, make, pkg-config, cJSON
 #   test    bats-core with bats-support and bats-assert
+#   clang   the second compiler CI builds with
 set -euo pipefail
 
 apt_pkgs=() brew_pkgs=() what=()
@@ -37,6 +38,9 @@ for group in "$@"; do
         need "bats-core" "command -v bats" bats bats-core
         need "bats-support" "bats_lib bats-support" bats-support bats-core/bats-core/bats-support
         need "bats-assert" "bats_lib bats-assert" bats-assert bats-core/bats-core/bats-assert
+        ;;
+    clang)
+        need "clang" "command -v clang" clang llvm
         ;;
     *) echo "deps.sh: unknown group '$group'" >&2; exit 2 ;;
     esac
