@@ -112,9 +112,15 @@ static void accept_clients(int listener)
             log_msg("accept failed: %s", strerror(errno));
             return;
         }
+        /* On Linux an accepted socket does not inherit O_NONBLOCK. */
+        if (set_nonblocking(fd) < 0) {
+            log_msg("fcntl: %s", strerror(errno));
+            close(fd);
+            continue;
+        }
         struct conn *c = calloc(1, sizeof *c);
-        struct conn **bigger = grow_array(conns, &conns_cap, n_conns + 1, sizeof *conns);
-        if (!c || !bigger || set_nonblocking(fd) < 0) {
+        struct conn **bigger = c ? grow_array(conns, &conns_cap, n_conns + 1, sizeof *conns) : NULL;
+        if (!bigger) {
             log_msg("cannot take a new client: out of memory");
             free(c);
             close(fd);

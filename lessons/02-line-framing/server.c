@@ -106,7 +106,7 @@ static void answer_lines(struct conn *c)
     memmove(c->in, c->in + start, c->in_len - start);
     c->in_len -= start;
 
-    if (c->closing || memchr(c->in, '\n', c->in_len))
+    if (c->closing || c->out_len + REPLY_MAX > OUT_SIZE || memchr(c->in, '\n', c->in_len))
         return;                         /* closing, or waiting for room */
     if (c->in_len == IN_SIZE) {
         refuse(c, "line longer than 4096 bytes");   /* full, and no newline */
@@ -219,9 +219,15 @@ static void accept_clients(int listener)
             log_msg("accept failed: %s", strerror(errno));
             return;
         }
+        /* On Linux an accepted socket does not inherit O_NONBLOCK. */
+        if (set_nonblocking(fd) < 0) {
+            log_msg("fcntl: %s", strerror(errno));
+            close(fd);
+            continue;
+        }
         struct conn *c = calloc(1, sizeof *c);
-        struct conn **bigger = grow_array(conns, &conns_cap, n_conns + 1, sizeof *conns);
-        if (!c || !bigger || set_nonblocking(fd) < 0) {
+        struct conn **bigger = c ? grow_array(conns, &conns_cap, n_conns + 1, sizeof *conns) : NULL;
+        if (!bigger) {
             log_msg("cannot take a new client: out of memory");
             free(c);
             close(fd);
