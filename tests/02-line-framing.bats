@@ -73,6 +73,13 @@ setup() {
     assert_output "error: line longer than 4096 bytes"
 }
 
+@test "02: the limit holds for a last line at EOF too, and its \\r is dropped" {
+    run client send "$(printf '%4097s' '' | tr ' ' x)" shut eof
+    assert_output "error: line longer than 4096 bytes"
+    run client send 'abc\r' shut eof
+    assert_output "line 1, 3 bytes: abc"
+}
+
 @test "02: a client that half-closes still gets every reply before the close" {
     run client send 'a\nb\nc\n' shut eof
     assert_success

@@ -76,11 +76,27 @@ static void reply(struct conn *c, const char *line, size_t len)
     c->out_len += (size_t)head + len + 1;
 }
 
-static void refuse(struct conn *c, const char *why)
+/* Queue the error for a line over MAX_LINE, then close: we cannot tell
+ * where the next line would start, so the connection cannot go on. */
+static void refuse_long_line(struct conn *c)
 {
-    log_msg("%s: %s; closing", c->peer, why);
-    c->out_len += (size_t)snprintf(c->out + c->out_len, REPLY_MAX, "error: %s\n", why);
+    log_msg("%s: line longer than %d bytes; closing", c->peer, MAX_LINE);
+    c->out_len += (size_t)snprintf(c->out + c->out_len, REPLY_MAX,
+                                   "error: line longer than %d bytes\n", MAX_LINE);
     c->closing = true;
+}
+
+/* Answer the line in c->in[start..end); c->in[end] is its '\n', or the
+ * end of the input when the client closed in the middle of a line. */
+static void answer_line(struct conn *c, size_t start, size_t end)
+{
+    size_t len = end - start;
+    if (len > 0 && c->in[end - 1] == '\r')
+        len--;                          /* telnet and Windows send "\r\n" */
+    if (len > MAX_LINE)
+        refuse_long_line(c);
+    else
+        reply(c, c->in + start, len);
 }
 
 /* Answer every whole line waiting in c->in, in order, while the output
@@ -93,13 +109,7 @@ static void answer_lines(struct conn *c)
         if (!newline)
             break;                      /* the rest is an unfinished line */
         size_t end = (size_t)(newline - c->in);
-        size_t len = end - start;
-        if (len > 0 && c->in[end - 1] == '\r')
-            len--;                      /* telnet and Windows send "\r\n" */
-        if (len > MAX_LINE)
-            refuse(c, "line longer than 4096 bytes");
-        else
-            reply(c, c->in + start, len);
+        answer_line(c, start, end);
         start = end + 1;
     }
     /* Move the unfinished line to the front of the buffer. */
@@ -109,12 +119,12 @@ static void answer_lines(struct conn *c)
     if (c->closing || c->out_len + REPLY_MAX > OUT_SIZE || memchr(c->in, '\n', c->in_len))
         return;                         /* closing, or waiting for room */
     if (c->in_len == IN_SIZE) {
-        refuse(c, "line longer than 4096 bytes");   /* full, and no newline */
+        refuse_long_line(c);            /* full, and still no newline */
     } else if (c->eof) {
         /* The client closed its side in the middle of a line. Like most
          * text tools, answer that last unfinished line, then close. */
         if (c->in_len > 0)
-            reply(c, c->in, c->in_len);
+            answer_line(c, 0, c->in_len);
         c->in_len = 0;
         c->closing = true;
     }
