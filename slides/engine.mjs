@@ -22,7 +22,10 @@ function inlineImages(md) {
         const type = types[extname(file)] || 'application/octet-stream'
         // A missing image is an error: `make slides` builds the diagrams first.
         const data = readFileSync(file).toString('base64')
-        t.attrSet('src', `data:${type};base64,${data}`)
+        const uri = `data:${type};base64,${data}`
+        t.attrSet('src', uri)
+        // Marpit has already noted the URL for ![bg](...) images: update it too.
+        if (t.meta?.marpitImage) t.meta.marpitImage.url = uri
       }
     }
     visit(state.tokens)
