@@ -27,20 +27,23 @@ decks() {
     ls "$REPO"/slides/[0-9][0-9]-*.md
 }
 
-@test "slides: every lesson with a server has a deck" {
-    local l missing=()
+# missing_for PATTERN: the files, one per lesson (%s is its name), that do not exist.
+missing_for() {
+    local l
     for l in $(lessons); do
-        [ -f "$REPO/slides/$l.md" ] || missing+=("slides/$l.md")
+        # shellcheck disable=SC2059
+        [ -f "$REPO/$(printf "$1" "$l")" ] || printf "$1 " "$l"
     done
-    [ ${#missing[@]} -eq 0 ] || fail "no deck: ${missing[*]} (copy slides/02-line-framing.md)"
+}
+
+@test "slides: every lesson with a server has a deck" {
+    run missing_for 'slides/%s.md'
+    [ -z "$output" ] || fail "no deck: $output(copy slides/02-line-framing.md)"
 }
 
 @test "slides: every lesson with a server has a README" {
-    local l missing=()
-    for l in $(lessons); do
-        [ -f "$REPO/lessons/$l/README.md" ] || missing+=("lessons/$l/README.md")
-    done
-    [ ${#missing[@]} -eq 0 ] || fail "no README: ${missing[*]}"
+    run missing_for 'lessons/%s/README.md'
+    [ -z "$output" ] || fail "no README: $output"
 }
 
 @test "slides: every deck builds into one self-contained HTML file" {
