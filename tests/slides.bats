@@ -27,6 +27,12 @@ decks() {
     ls "$REPO"/slides/[0-9][0-9]-*.md
 }
 
+# The decks, and the lesson READMEs: a README may use the same checked blocks.
+decks_and_readmes() {
+    decks
+    ls "$REPO"/lessons/*/README.md 2>/dev/null || true
+}
+
 # missing_for PATTERN: the files, one per lesson (%s is its name), that do not exist.
 missing_for() {
     local l
@@ -68,7 +74,7 @@ missing_for() {
 }
 
 @test "slides: no slide's code has drifted from the file it names" {
-    run node "$REPO/slides/tools/check.mjs" code $(decks)
+    run node "$REPO/slides/tools/check.mjs" code $(decks_and_readmes)
     assert_success
     assert_output --partial ", 0 drifted"
 }
@@ -92,9 +98,9 @@ missing_for() {
     done
 }
 
-@test "slides: the 'try it' commands still print what the decks say" {
+@test "slides: the 'try it' commands still print what the decks and READMEs say" {
     [ -x "$TCPC" ] || fail "tests/tcpc is not built: make -C tests"
-    run node "$REPO/slides/tools/check.mjs" try-it $(decks)
+    run node "$REPO/slides/tools/check.mjs" try-it $(decks_and_readmes)
     assert_success
     refute_output --partial FAILED
 }

@@ -13,7 +13,10 @@
 //   ```text server-log                 what that server logged (right after try-it)
 //   ```c sketch                        code that is not in the repository on purpose
 //
-// A C block must say where it comes from (or that it is a sketch), so code
+// A lesson README (lessons/NN-name/README.md) may use the same blocks; it is
+// checked the same way, except that its unnamed C blocks are left alone.
+//
+// In a deck, a C block must say where it comes from (or that it is a sketch), so code
 // cannot be retyped onto a slide without a test noticing. try-it runs the
 // deck's own lesson unless its first argument names another (try-it 01-echo).
 //
@@ -46,8 +49,10 @@ function blocks(deckPath) {
   return found
 }
 
-// The lesson a deck belongs to: slides/02-line-framing.md -> lessons/02-line-framing
-const lessonOf = (deckPath) => `lessons/${basename(deckPath, '.md')}`
+// The lesson a deck belongs to: slides/02-line-framing.md -> lessons/02-line-framing.
+// A lesson's README may use the same blocks: lessons/02-line-framing/README.md.
+const readme = (path) => /(^|\/)lessons\/([^/]+)\/README\.md$/.exec(path)
+const lessonOf = (path) => `lessons/${readme(path)?.[2] ?? basename(path, '.md')}`
 
 // ---- code: no slide code has drifted --------------------------------------
 
@@ -98,7 +103,7 @@ function checkCode(decks) {
   let failures = 0, checked = 0
   for (const deck of decks) {
     for (const b of blocks(deck)) {
-      if (!b.source && b.lang === 'c') {
+      if (!b.source && b.lang === 'c' && !readme(deck)) {
         console.log(`${deck}:${b.line}: a C block must name its file (or say "sketch")`)
         failures++
         continue
