@@ -26,9 +26,9 @@ tests/tcpc:
 deps-build:
 	@common/deps.sh build
 deps-test:
-	@common/deps.sh build test
+	@common/deps.sh build test slides
 deps:
-	@common/deps.sh build test
+	@common/deps.sh build test slides
 
 tour: deps-build build tests/tcpc
 	@common/tour.sh $(LESSONS)
@@ -46,3 +46,16 @@ clean:
 
 # ---- Added by later work; each lives in its own folder. -------------------
 
+
+# Slides (slides/README.md): Marp decks as self-contained HTML in slides/build/,
+# PDFs where Chromium is installed, and each lesson's diff against the last.
+.PHONY: slides slides-pdf deps-slides diff
+deps-slides:
+	@common/deps.sh slides
+slides: deps-slides
+	@$(MAKE) --no-print-directory -C slides
+slides-pdf: deps-slides
+	@$(MAKE) --no-print-directory -C slides pdf
+# make diff L=02: what lesson 02 changed against lesson 01 (server sources).
+diff:
+	@slides/tools/lesson-diff.sh $(L)

@@ -7,9 +7,11 @@
 #   build   a C compiler, make, pkg-config, cJSON
 #   test    bats-core with bats-support and bats-assert
 #   clang   the second compiler CI builds with
+#   slides  Node.js >= 18 with npm, Graphviz, and the npm packages pinned in
+#           package-lock.json (`npm ci` when node_modules is missing or stale)
 set -euo pipefail
 
-apt_pkgs=() brew_pkgs=() what=()
+apt_pkgs=() brew_pkgs=() what=() npm_ci=false
 
 # need DESCRIPTION TEST-COMMAND APT-PACKAGE BREW-PACKAGE
 need() {
@@ -42,11 +44,28 @@ for group in "$@"; do
     clang)
         need "clang" "command -v clang" clang llvm
         ;;
+    slides)
+        need "Node.js >= 18" "node -e 'process.exit(+process.versions.node.split(\".\")[0] >= 18 ? 0 : 1)'" nodejs node
+        need "npm" "command -v npm" npm node
+        need "Graphviz" "command -v dot" graphviz graphviz
+        npm_ci=true
+        ;;
     *) echo "deps.sh: unknown group '$group'" >&2; exit 2 ;;
     esac
 done
 
-[ ${#what[@]} -eq 0 ] && exit 0
+# The npm packages, exactly as package-lock.json pins them, once node is there.
+# node_modules/.package-lock.json is npm's record of what it last installed.
+npm_packages() {
+    $npm_ci || return 0
+    cd "$(dirname "$0")/.."
+    if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+        echo "deps: installing the npm packages with: npm ci"
+        npm ci --no-audit --no-fund --loglevel=error
+    fi
+}
+
+[ ${#what[@]} -eq 0 ] && { npm_packages; exit 0; }
 
 echo "deps: missing: $(IFS=,; echo "${what[*]}" | sed 's/,/, /g')"
 if command -v apt-get >/dev/null 2>&1; then
@@ -67,4 +86,5 @@ else
     echo "deps: please install: ${what[*]}" >&2
     exit 1
 fi
+npm_packages
 echo "deps: done"
