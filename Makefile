@@ -42,7 +42,7 @@ check:
 	@$(MAKE) --no-print-directory SANITIZE=1 test
 
 clean:
-	@for d in $(LESSONS) tests; do $(MAKE) --no-print-directory -C $$d clean; done
+	@for d in $(LESSONS) tests slides; do $(MAKE) --no-print-directory -C $$d clean; done
 
 # ---- Added by later work; each lives in its own folder. -------------------
 
