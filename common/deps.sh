@@ -6,6 +6,7 @@
 #
 #   build   a C compiler, make, pkg-config, cJSON
 #   test    bats-core with bats-support and bats-assert
+#   hardening  clang with libFuzzer, valgrind, cppcheck, clang-tidy, shellcheck
 set -euo pipefail
 
 apt_pkgs=() brew_pkgs=() what=()
@@ -26,6 +27,20 @@ bats_lib() {
     return 1
 }
 
+# Can clang link a fuzz target? Debian ships libFuzzer apart from clang.
+libfuzzer_works() {
+    local tmp rc
+    tmp=$(mktemp -d)
+    printf '%s\n' '#include <stddef.h>' '#include <stdint.h>' \
+        'int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);' \
+        'int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { (void)d; (void)n; return 0; }' \
+        >"$tmp/t.c"
+    clang -fsanitize=fuzzer -o "$tmp/t" "$tmp/t.c" 2>/dev/null
+    rc=$?
+    rm -rf "$tmp"
+    return $rc
+}
+
 for group in "$@"; do
     case $group in
     build)
@@ -37,6 +52,14 @@ for group in "$@"; do
         need "bats-core" "command -v bats" bats bats-core
         need "bats-support" "bats_lib bats-support" bats-support bats-core/bats-core/bats-support
         need "bats-assert" "bats_lib bats-assert" bats-assert bats-core/bats-core/bats-assert
+        ;;
+    hardening)
+        need "clang" "command -v clang" clang llvm
+        need "libFuzzer (clang -fsanitize=fuzzer)" libfuzzer_works libclang-rt-dev llvm
+        need "valgrind" "command -v valgrind" valgrind valgrind
+        need "cppcheck" "command -v cppcheck" cppcheck cppcheck
+        need "clang-tidy" "command -v clang-tidy" clang-tidy llvm
+        need "shellcheck" "command -v shellcheck" shellcheck shellcheck
         ;;
     *) echo "deps.sh: unknown group '$group'" >&2; exit 2 ;;
     esac
