@@ -113,7 +113,9 @@ static void answer_lines(struct conn *c)
     } else if (c->eof) {
         /* The client closed its side in the middle of a line. Like most
          * text tools, answer that last unfinished line, then close. */
-        if (c->in_len > 0)
+        if (c->in_len > MAX_LINE)
+            refuse(c, "line longer than 4096 bytes");
+        else if (c->in_len > 0)
             reply(c, c->in, c->in_len);
         c->in_len = 0;
         c->closing = true;
