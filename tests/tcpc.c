@@ -26,6 +26,7 @@
  */
 #include "common.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -134,10 +135,11 @@ static size_t unescape(char *s)
             case 'r': ch = '\r'; break;
             case 't': ch = '\t'; break;
             case '0': ch = '\0'; break;
-            case 'x': {
-                char hex[3] = { s[i + 1], s[i + 1] ? s[i + 2] : 0, 0 };
+            case 'x': {                 /* up to two hex digits */
+                char hex[3] = { 0 };
+                for (int k = 0; k < 2 && isxdigit((unsigned char)s[i + 1]); k++)
+                    hex[k] = s[++i];
                 ch = (char)strtol(hex, NULL, 16);
-                i += 2;
                 break;
             }
             default: ch = s[i];
@@ -196,7 +198,7 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--port"))
             port = argv[i + 1];
         else if (!strcmp(argv[i], "--timeout"))
-            timeout = atof(argv[i + 1]);
+            timeout = strtod(argv[i + 1], NULL);
         else
             break;
     }
