@@ -67,7 +67,8 @@ done
 
 [ ${#what[@]} -eq 0 ] && exit 0
 
-echo "deps: missing: $(IFS=,; echo "${what[*]}" | sed 's/,/, /g')"
+missing=$(IFS=,; echo "${what[*]}")
+echo "deps: missing: ${missing//,/, }"
 if command -v apt-get >/dev/null 2>&1; then
     install="apt-get update -q && apt-get install -y --no-install-recommends ${apt_pkgs[*]}"
     if [ "$(id -u)" = 0 ]; then sudo=""
@@ -78,6 +79,7 @@ if command -v apt-get >/dev/null 2>&1; then
         exit 1
     fi
     echo "deps: installing with: ${sudo}apt-get install ${apt_pkgs[*]}"
+    # shellcheck disable=SC2086 # $sudo is "" or "sudo ": split on purpose
     ${sudo}env DEBIAN_FRONTEND=noninteractive sh -c "$install" >/dev/null
 elif command -v brew >/dev/null 2>&1; then
     echo "deps: installing with: brew install ${brew_pkgs[*]}"
