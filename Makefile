@@ -48,7 +48,7 @@ clean:
 
 
 # Hardening: fuzzing, memcheck, static analysis (tests/fuzz/, tests/valgrind.sh,
-# tests/lint.sh; the hostile-client suite is tests/hostile.bats, run by make test).
+# tests/lint/; the hostile-client suite is tests/hostile.bats, run by make test).
 #   make fuzz        each fuzz target under libFuzzer for FUZZ_SECONDS (default 60)
 #   make valgrind    each lesson's server under valgrind memcheck, scripted session
 #   make lint        cppcheck, clang-tidy (.clang-tidy) and shellcheck, all clean
@@ -63,7 +63,7 @@ fuzz: deps-hardening tests/fuzz
 valgrind: deps-hardening build tests/tcpc
 	@tests/valgrind.sh $(LESSONS)
 lint: deps-hardening
-	@tests/lint.sh
+	@tests/lint/lint.sh
 clean: clean-fuzz
 clean-fuzz:
 	@$(MAKE) --no-print-directory -C tests/fuzz clean-fuzz

@@ -28,7 +28,7 @@
 
 #define main lesson_main
 int main(int argc, char **argv);
-#include "../../lessons/02-line-framing/server.c"
+#include "../../lessons/02-line-framing/server.c" /* NOLINT(bugprone-suspicious-include): on purpose */
 #undef main
 
 /* Bytes left to read in the fuzz input. */
@@ -117,7 +117,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     CHECK(want && got && c, "out of memory");
     size_t want_len = model(in.data, in.len, send_eof, want), got_len = 0;
     c->fd = -1;
-    strcpy(c->peer, "fuzz");
+    snprintf(c->peer, sizeof c->peer, "fuzz");
 
     size_t fed = 0;
     for (unsigned long turn = 0;; turn++) {
@@ -130,9 +130,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             got_len += c->out_len;
             c->out_len = 0;
             answer_lines(c);            /* as on_writable() does */
-        } else if (c->closing) {
-            break;                      /* all sent; the server closes */
-        } else if (fed < in.len) {      /* one read() */
+        } else if (!c->closing && fed < in.len) {   /* one read() */
             size_t n = next_read_size(&in);
             if (n > in.len - fed)
                 n = in.len - fed;
@@ -143,11 +141,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             c->in_len += n;
             fed += n;
             answer_lines(c);
-        } else if (send_eof && !c->eof) {   /* read() returned 0 */
+        } else if (!c->closing && send_eof && !c->eof) {  /* read() returns 0 */
             c->eof = true;
             answer_lines(c);
         } else {
-            break;                      /* waiting for bytes that never come */
+            break;  /* all sent and closing, or waiting for bytes that never come */
         }
     }
 
