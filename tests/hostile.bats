@@ -48,7 +48,7 @@ bg_client() {
 
 # How many descriptors the server has open (Linux: /proc), or nothing.
 fd_count() {
-    [ -d "/proc/$SERVER_PID/fd" ] && ls "/proc/$SERVER_PID/fd" | wc -l | tr -d ' '
+    [ -d "/proc/$SERVER_PID/fd" ] && find "/proc/$SERVER_PID/fd" -mindepth 1 | wc -l | tr -d ' '
 }
 fd_count_is() {
     [ "$(fd_count)" = "$1" ]

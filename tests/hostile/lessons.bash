@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034 # the variables set here are read by its users
 # tests/hostile/lessons.bash — the lessons that tests/hostile.bats and
 # tests/valgrind.sh attack, and what each one is not built to survive yet.
 # Adding a lesson: a line in lesson_probe, its known limits in not_yet, and
