@@ -58,7 +58,7 @@ session() {
     client send "$PROBE_SEND" rst
     client --timeout 60 repeat 5000 "$PROBE_SEND" rst >/dev/null
     client send 'odd \x00\xff\r bytes\r\n\r\r\n\x7f' shut eof >/dev/null
-    for i in $(seq 20); do
+    for _ in $(seq 20); do
         client --timeout 60 repeat 20 "$PROBE_SEND" shut eof >/dev/null 3>&- &
         pids+=($!)
     done
