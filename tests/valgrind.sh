@@ -46,8 +46,8 @@ client() {
 # The session. Clients may fail (the server may close on them, on purpose):
 # what is judged is the server's memory, not these replies.
 session() {
-    local i pids=()
-    for i in 1 2; do
+    local pids=()
+    for _ in 1 2; do
         [ "$(client send "$PROBE_SEND" lines 1)" = "$PROBE_WANT" ] ||
             { echo "valgrind: $lesson: the probe got a wrong answer"; return 1; }
     done
