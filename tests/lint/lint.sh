@@ -12,8 +12,9 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 
+# (tests/fuzz/planned/ holds fuzz targets for lessons not written yet.)
 files() {
-    git ls-files --cached --others --exclude-standard -- "$@" 2>/dev/null | sort -u
+    git ls-files --cached --others --exclude-standard -- "$@" ':!tests/fuzz/planned/' 2>/dev/null | sort -u
 }
 mapfile -t c_files < <(files '*.c')
 mapfile -t c_dirs < <(for f in "${c_files[@]}"; do dirname "$f"; done | sort -u)
