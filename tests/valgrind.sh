@@ -63,10 +63,16 @@ session() {
         pids+=($!)
     done
     wait "${pids[@]}"
-    # Still connected, half a line sent, when SIGTERM comes.
+    # Still connected, half a line sent, when SIGTERM comes: wait until the
+    # server has logged one more connection (for at most 10 s).
+    local before
+    before=$(grep -c 'connected' "$tmp/server.log")
     client --timeout 60 send 'half a li' sleep 60000 >/dev/null 2>&1 3>&- &
     last_client=$!
-    client send "$PROBE_SEND" lines 1 >/dev/null    # it has been accepted by now
+    for _ in $(seq 100); do
+        [ "$(grep -c 'connected' "$tmp/server.log")" -gt "$before" ] && break
+        sleep 0.1
+    done
 }
 
 failed=0
