@@ -59,3 +59,24 @@ slides-pdf: deps-slides
 # make diff L=02: what lesson 02 changed against lesson 01 (server sources).
 diff:
 	@slides/tools/lesson-diff.sh $(L)
+
+# Hardening: fuzzing, memcheck, static analysis (tests/fuzz/, tests/valgrind.sh,
+# tests/lint/; the hostile-client suite is tests/hostile.bats, run by make test).
+#   make fuzz        each fuzz target under libFuzzer for FUZZ_SECONDS (default 60)
+#   make valgrind    each lesson's server under valgrind memcheck, scripted session
+#   make lint        cppcheck, clang-tidy (.clang-tidy) and shellcheck, all clean
+.PHONY: deps-hardening fuzz valgrind lint tests/fuzz clean-fuzz
+deps-hardening:
+	@common/deps.sh build test hardening
+tests/fuzz:
+	@$(MAKE) --no-print-directory -C tests/fuzz
+test: tests/fuzz    # tests/fuzz.bats replays the saved fuzz inputs
+fuzz: deps-hardening tests/fuzz
+	@$(MAKE) --no-print-directory -C tests/fuzz fuzz
+valgrind: deps-hardening build tests/tcpc
+	@tests/valgrind.sh $(LESSONS)
+lint: deps-hardening
+	@tests/lint/lint.sh
+clean: clean-fuzz
+clean-fuzz:
+	@$(MAKE) --no-print-directory -C tests/fuzz clean-fuzz

@@ -9,6 +9,7 @@
 #   clang   the second compiler CI builds with
 #   slides  Node.js >= 18 with npm, Graphviz, and the npm packages pinned in
 #           package-lock.json (`npm ci` when node_modules is missing or stale)
+#   hardening  clang with libFuzzer, valgrind, cppcheck, clang-tidy, shellcheck
 set -euo pipefail
 
 apt_pkgs=() brew_pkgs=() what=() npm_ci=false
@@ -27,6 +28,20 @@ bats_lib() {
         [ -f "$d/$1/load.bash" ] && return 0
     done
     return 1
+}
+
+# Can clang link a fuzz target? Debian ships libFuzzer apart from clang.
+libfuzzer_works() {
+    local tmp rc
+    tmp=$(mktemp -d)
+    printf '%s\n' '#include <stddef.h>' '#include <stdint.h>' \
+        'int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);' \
+        'int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { (void)d; (void)n; return 0; }' \
+        >"$tmp/t.c"
+    clang -fsanitize=fuzzer -o "$tmp/t" "$tmp/t.c" 2>/dev/null
+    rc=$?
+    rm -rf "$tmp"
+    return $rc
 }
 
 for group in "$@"; do
@@ -50,6 +65,14 @@ for group in "$@"; do
         need "Graphviz" "command -v dot" graphviz graphviz
         npm_ci=true
         ;;
+    hardening)
+        need "clang" "command -v clang" clang llvm
+        need "libFuzzer (clang -fsanitize=fuzzer)" libfuzzer_works libclang-rt-dev llvm
+        need "valgrind" "command -v valgrind" valgrind valgrind
+        need "cppcheck" "command -v cppcheck" cppcheck cppcheck
+        need "clang-tidy" "command -v clang-tidy" clang-tidy llvm
+        need "shellcheck" "command -v shellcheck" shellcheck shellcheck
+        ;;
     *) echo "deps.sh: unknown group '$group'" >&2; exit 2 ;;
     esac
 done
@@ -67,7 +90,8 @@ npm_packages() {
 
 [ ${#what[@]} -eq 0 ] && { npm_packages; exit 0; }
 
-echo "deps: missing: $(IFS=,; echo "${what[*]}" | sed 's/,/, /g')"
+missing=$(IFS=,; echo "${what[*]}")
+echo "deps: missing: ${missing//,/, }"
 if command -v apt-get >/dev/null 2>&1; then
     install="apt-get update -q && apt-get install -y --no-install-recommends ${apt_pkgs[*]}"
     if [ "$(id -u)" = 0 ]; then sudo=""
@@ -78,6 +102,7 @@ if command -v apt-get >/dev/null 2>&1; then
         exit 1
     fi
     echo "deps: installing with: ${sudo}apt-get install ${apt_pkgs[*]}"
+    # shellcheck disable=SC2086 # $sudo is "" or "sudo ": split on purpose
     ${sudo}env DEBIAN_FRONTEND=noninteractive sh -c "$install" >/dev/null
 elif command -v brew >/dev/null 2>&1; then
     echo "deps: installing with: brew install ${brew_pkgs[*]}"

@@ -9,16 +9,16 @@
 #   step_with CMD... -- "why"          run any client command instead
 #   stop_end                           stop the server
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 REPO=$PWD
 TCPC=$REPO/tests/tcpc
 tmp=$(mktemp -d)
 trap 'stop_end; rm -rf "$tmp"' EXIT
 
 if [ -t 1 ]; then B=$'\e[1m' D=$'\e[2m' C=$'\e[36m' Y=$'\e[33m' R=$'\e[0m'
-else B= D= C= Y= R=; fi
+else B='' D='' C='' Y='' R=''; fi
 
-server_pid= log_seen=0
+server_pid='' log_seen=0
 
 stop_start() {
     local title=$1
