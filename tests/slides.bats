@@ -74,7 +74,9 @@ missing_for() {
 }
 
 @test "slides: no slide's code has drifted from the file it names" {
-    run node "$REPO/slides/tools/check.mjs" code $(decks_and_readmes)
+    local files
+    mapfile -t files < <(decks_and_readmes)
+    run node "$REPO/slides/tools/check.mjs" code "${files[@]}"
     assert_success
     assert_output --partial ", 0 drifted"
 }
@@ -100,7 +102,9 @@ missing_for() {
 
 @test "slides: the 'try it' commands still print what the decks and READMEs say" {
     [ -x "$TCPC" ] || fail "tests/tcpc is not built: make -C tests"
-    run node "$REPO/slides/tools/check.mjs" try-it $(decks_and_readmes)
+    local files
+    mapfile -t files < <(decks_and_readmes)
+    run node "$REPO/slides/tools/check.mjs" try-it "${files[@]}"
     assert_success
     refute_output --partial FAILED
 }

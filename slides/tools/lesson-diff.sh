@@ -10,7 +10,7 @@ lessons=()
 for d in lessons/*/; do
     [ -f "$d/server.c" ] && lessons+=("${d%/}")
 done
-prev= this=
+prev='' this=''
 for ((i = 0; i < ${#lessons[@]}; i++)); do
     case ${lessons[i]##*/} in
     "$n"-*)

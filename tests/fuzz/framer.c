@@ -63,8 +63,8 @@ static size_t model(const uint8_t *data, size_t len, bool eof, char *out)
         }
         if (!nl && line_len == 0)
             return out_len;                 /* EOF right after a newline */
-        if (nl && line_len > 0 && data[start + line_len - 1] == '\r')
-            line_len--;                     /* "\r\n" ends a line too */
+        if (line_len > 0 && data[start + line_len - 1] == '\r')
+            line_len--;                     /* "\r\n" ends a line; a last "\r" at EOF goes too */
         if (line_len > MAX_LINE) {
             out_len += (size_t)snprintf(out + out_len, 64, "%s", too_long);
             return out_len;
