@@ -323,6 +323,19 @@ static void refuse(struct conn *c, const char *why)
     c->closing = true;
 }
 
+/* Run the line in c->in[start..end); c->in[end] is its '\n', or the end
+ * of the input when the client closed in the middle of a line. */
+static void run_line(struct conn *c, size_t start, size_t end)
+{
+    size_t len = end - start;
+    if (len > 0 && c->in[end - 1] == '\r')
+        len--;                          /* telnet and Windows send "\r\n" */
+    if (len > MAX_LINE)
+        refuse(c, "line longer than 4096 bytes");
+    else
+        run_command(c, c->in + start, len);
+}
+
 /* Run every whole line waiting in c->in, in order, while c's own queue is
  * short; whatever is left waits until on_writable() has sent some. */
 static void handle_lines(struct conn *c)
@@ -333,28 +346,22 @@ static void handle_lines(struct conn *c)
         if (!newline)
             break;                      /* the rest is an unfinished line */
         size_t end = (size_t)(newline - c->in);
-        size_t len = end - start;
-        if (len > 0 && c->in[end - 1] == '\r')
-            len--;                      /* telnet and Windows send "\r\n" */
-        if (len > MAX_LINE)
-            refuse(c, "line longer than 4096 bytes");
-        else
-            run_command(c, c->in + start, len);
+        run_line(c, start, end);
         start = end + 1;
     }
     /* Move the unfinished line to the front of the buffer. */
     memmove(c->in, c->in + start, c->in_len - start);
     c->in_len -= start;
 
-    if (c->closing || memchr(c->in, '\n', c->in_len))
+    if (c->closing || c->q_bytes >= QUEUE_PAUSE || memchr(c->in, '\n', c->in_len))
         return;                         /* closing, or waiting for room */
     if (c->in_len == IN_SIZE) {
-        refuse(c, "line longer than 4096 bytes");   /* full, and no newline */
+        refuse(c, "line longer than 4096 bytes");   /* full, and still no newline */
     } else if (c->eof) {
         /* The client closed its side, maybe in the middle of a line: that
          * last line counts too. Then it leaves; what is queued still goes. */
         if (c->in_len > 0)
-            run_command(c, c->in, c->in_len);
+            run_line(c, 0, c->in_len);
         c->in_len = 0;
         leave_room(c, NULL);
         c->closing = true;
@@ -486,9 +493,15 @@ static void accept_clients(int listener)
             log_msg("accept failed: %s", strerror(errno));
             return;
         }
+        /* On Linux an accepted socket does not inherit O_NONBLOCK. */
+        if (set_nonblocking(fd) < 0) {
+            log_msg("fcntl: %s", strerror(errno));
+            close(fd);
+            continue;
+        }
         struct conn *c = calloc(1, sizeof *c);
-        struct conn **bigger = grow_array(conns, &conns_cap, n_conns + 1, sizeof *conns);
-        if (!c || !bigger || set_nonblocking(fd) < 0) {
+        struct conn **bigger = c ? grow_array(conns, &conns_cap, n_conns + 1, sizeof *conns) : NULL;
+        if (!bigger) {
             log_msg("cannot take a new client: out of memory");
             free(c);
             close(fd);
