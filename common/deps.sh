@@ -6,9 +6,10 @@
 #
 #   build   a C compiler, make, pkg-config, cJSON
 #   test    bats-core with bats-support and bats-assert
+#   node    Node.js and npm, then the npm packages pinned in package-lock.json
 set -euo pipefail
 
-apt_pkgs=() brew_pkgs=() what=()
+apt_pkgs=() brew_pkgs=() what=() npm_packages=
 
 # need DESCRIPTION TEST-COMMAND APT-PACKAGE BREW-PACKAGE
 need() {
@@ -38,11 +39,26 @@ for group in "$@"; do
         need "bats-support" "bats_lib bats-support" bats-support bats-core/bats-core/bats-support
         need "bats-assert" "bats_lib bats-assert" bats-assert bats-core/bats-core/bats-assert
         ;;
+    node)
+        need "Node.js" "command -v node" nodejs node
+        need "npm" "command -v npm" npm node
+        npm_packages=yes
+        ;;
     *) echo "deps.sh: unknown group '$group'" >&2; exit 2 ;;
     esac
 done
 
-[ ${#what[@]} -eq 0 ] && exit 0
+# The npm packages pinned in package-lock.json (jayson, for lesson 03's
+# tests): installed when node_modules is missing or older than the lock.
+npm_ci() {
+    [ -n "$npm_packages" ] || return 0
+    cd "$(dirname "$0")/.."
+    [ node_modules/.package-lock.json -nt package-lock.json ] && return 0
+    echo "deps: installing the npm packages of package-lock.json (npm ci)"
+    npm ci --no-audit --no-fund --loglevel=error >/dev/null
+}
+
+[ ${#what[@]} -eq 0 ] && { npm_ci; exit 0; }
 
 echo "deps: missing: $(IFS=,; echo "${what[*]}" | sed 's/,/, /g')"
 if command -v apt-get >/dev/null 2>&1; then
@@ -64,3 +80,4 @@ else
     exit 1
 fi
 echo "deps: done"
+npm_ci
