@@ -2,6 +2,7 @@
 # Lesson 03: JSON-RPC 2.0 over TCP, one JSON text per line.
 
 load helper
+bats_require_minimum_version 1.5.0      # for run --separate-stderr
 
 setup() {
     start_server 03-rpc
@@ -273,4 +274,85 @@ rpc() {
     assert_success
     refute_output --partial "not ok"
     assert_line "ok - a batch is answered in order, without its notification"
+}
+
+# ---- rpc-client, the lesson's own client.
+
+rpc_client() {
+    "$REPO/lessons/03-rpc/rpc-client" --port "$PORT" "$@"
+}
+
+@test "03: rpc-client prints the result and exits 0" {
+    run rpc_client subtract '[42, 23]'
+    assert_success
+    assert_output 19
+    run rpc_client subtract '{"minuend": 42, "subtrahend": 23}'
+    assert_output 19
+    run rpc_client echo '{"big": 9007199254740991, "text": "\u00e9"}'
+    assert_output '{"big":9007199254740991,"text":"é"}'
+    run rpc_client ping
+    assert_output '"pong"'
+}
+
+@test "03: rpc-client prints an error reply on stderr and exits 1" {
+    run --separate-stderr rpc_client subtract '[1]'
+    assert_failure 1
+    assert_output ''
+    assert_equal "$stderr" 'error -32602: Invalid params: subtract takes two numbers: [minuend, subtrahend] or {"minuend": x, "subtrahend": y}'
+    run --separate-stderr rpc_client no_such_method
+    assert_failure 1
+    assert_equal "$stderr" 'error -32601: Method not found'
+}
+
+@test "03: rpc-client: bad usage exits 2, no server exits 3" {
+    run rpc_client
+    assert_failure 2
+    assert_output --partial "usage: rpc-client"
+    run rpc_client echo '[1] trailing'
+    assert_failure 2
+    run rpc_client echo '"not an array"'
+    assert_failure 2
+    run rpc_client --timeout 0 ping
+    assert_failure 2
+    stop_server
+    run rpc_client ping
+    assert_failure 3
+    assert_output --partial "cannot connect"
+}
+
+@test "03: rpc-client --stdin forwards lines and prints every reply" {
+    printf '%s\n' '{"jsonrpc":"2.0","method":"ping","id":1}' '{"jsonrpc":"2.0","method":"update"}' \
+        '[{"jsonrpc":"2.0","method":"sum","params":[1,2],"id":2},{"jsonrpc":"2.0","method":"notify_hello"}]' \
+        'not json' >"$BATS_TEST_TMPDIR/in"
+    run rpc_client --stdin <"$BATS_TEST_TMPDIR/in"
+    assert_success
+    assert_output '{"jsonrpc":"2.0","result":"pong","id":1}
+[{"jsonrpc":"2.0","result":3,"id":2}]
+{"jsonrpc":"2.0","error":{"code":-32700,"message":"Parse error"},"id":null}'
+}
+
+@test "03: rpc-client --stdin keeps reading replies while it sends (no deadlock)" {
+    seq 20000 | awk '{ printf "{\"jsonrpc\":\"2.0\",\"method\":\"get_data\",\"id\":%d}\n", $1 }' >"$BATS_TEST_TMPDIR/in"
+    rpc_client --stdin <"$BATS_TEST_TMPDIR/in" >"$BATS_TEST_TMPDIR/out"
+    run wc -l <"$BATS_TEST_TMPDIR/out"
+    assert_output 20000
+    run tail -1 "$BATS_TEST_TMPDIR/out"
+    assert_output '{"jsonrpc":"2.0","result":["hello",5],"id":20000}'
+}
+
+@test "03: rpc-client gives up on a server that never answers (--timeout)" {
+    # A listener that accepts and then says nothing at all, and does not
+    # close when the client half-closes (allowHalfOpen).
+    node -e 'require("net").createServer({ allowHalfOpen: true }, () => {}).listen(0, "127.0.0.1", function () {
+        console.log("listening on 127.0.0.1:" + this.address().port) })' >"$BATS_TEST_TMPDIR/silent" 3>&- &
+    local silent=$!
+    wait_until grep -q '^listening on ' "$BATS_TEST_TMPDIR/silent"
+    local port
+    port=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$BATS_TEST_TMPDIR/silent")
+    run "$REPO/lessons/03-rpc/rpc-client" --port "$port" --timeout 1 ping
+    assert_failure 3
+    assert_output --partial "timed out"
+    run "$REPO/lessons/03-rpc/rpc-client" --port "$port" --timeout 1 --stdin </dev/null
+    assert_failure 3
+    kill "$silent"
 }
