@@ -3,9 +3,9 @@
  *
  * Each line is one JSON-RPC request (or a batch of them); each reply is one
  * line of compact JSON. The protocol lives in rpc.c, which knows nothing of
- * sockets: this file is lesson 02's server with the line handed to
- * rpc_handle_line() instead of being echoed, and an output buffer that grows,
- * because one reply can now be far longer than the line that asked for it:
+ * sockets: this file is lesson 02's server, with each line handed to
+ * rpc_handle_line() instead of being measured, and an output buffer that
+ * grows, because a reply can now be far longer than the line that asked:
  *
  *     {"jsonrpc":"2.0","method":"ping","id":1}  ->  {"jsonrpc":"2.0","result":"pong","id":1}
  *
