@@ -26,9 +26,9 @@ tests/tcpc:
 deps-build:
 	@common/deps.sh build
 deps-test:
-	@common/deps.sh build test slides
+	@common/deps.sh build test node slides
 deps:
-	@common/deps.sh build test slides
+	@common/deps.sh build test node slides
 
 tour: deps-build build tests/tcpc
 	@common/tour.sh $(LESSONS)

@@ -7,8 +7,10 @@
 #   build   a C compiler, make, pkg-config, cJSON
 #   test    bats-core with bats-support and bats-assert
 #   clang   the second compiler CI builds with
-#   slides  Node.js >= 18 with npm, Graphviz, and the npm packages pinned in
-#           package-lock.json (`npm ci` when node_modules is missing or stale)
+#   node    Node.js >= 18 with npm, then the npm packages pinned in
+#           package-lock.json (`npm ci` when node_modules is missing or stale):
+#           jayson for lesson 03's tests, Marp CLI for the slides
+#   slides  node, and Graphviz for the diagrams
 #   hardening  clang with libFuzzer, valgrind, cppcheck, clang-tidy, shellcheck
 set -euo pipefail
 
@@ -16,6 +18,7 @@ apt_pkgs=() brew_pkgs=() what=() npm_ci=false
 
 # need DESCRIPTION TEST-COMMAND APT-PACKAGE BREW-PACKAGE
 need() {
+    case " ${what[*]:-} " in *" $1 "*) return 0 ;; esac   # asked for already
     if ! eval "$2" >/dev/null 2>&1; then
         what+=("$1"); apt_pkgs+=("$3"); brew_pkgs+=("$4")
     fi
@@ -59,11 +62,11 @@ for group in "$@"; do
     clang)
         need "clang" "command -v clang" clang llvm
         ;;
-    slides)
+    node | slides)
         need "Node.js >= 18" "node -e 'process.exit(+process.versions.node.split(\".\")[0] >= 18 ? 0 : 1)'" nodejs node
         need "npm" "command -v npm" npm node
-        need "Graphviz" "command -v dot" graphviz graphviz
         npm_ci=true
+        [ "$group" = node ] || need "Graphviz" "command -v dot" graphviz graphviz
         ;;
     hardening)
         need "clang" "command -v clang" clang llvm
