@@ -66,7 +66,7 @@ step() {
         case ${args[op]} in
         send | drip)
             local text=${args[op + 1]}
-            [ ${#text} -le 60 ] || text="${text:0:40}...(${#text} bytes in all)"
+            [ ${#text} -le 160 ] || text="${text:0:40}...(${#text} bytes in all)"
             shown+=("${args[op]} \"$text\"")
             ((op++)) ;;
         *) shown+=("${args[op]}") ;;
