@@ -50,8 +50,8 @@ client() {
 bg_client() {
     local name=$1
     shift
-    client "$@" >"$BATS_TEST_TMPDIR/$name" 2>"$BATS_TEST_TMPDIR/$name.err" 3>&- &
-    echo $! >"$BATS_TEST_TMPDIR/$name.pid"
+    "$TCPC" --port "$PORT" "$@" >"$BATS_TEST_TMPDIR/$name" 2>"$BATS_TEST_TMPDIR/$name.err" 3>&- &
+    echo $! >"$BATS_TEST_TMPDIR/$name.pid"     # tcpc's own pid: `kill` reaches it
 }
 
 bg_done() {
