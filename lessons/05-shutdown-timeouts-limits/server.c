@@ -632,13 +632,20 @@ static void accept_clients(void)
                 /* Out of file descriptors. The client would stay in the
                  * backlog, and poll() would wake us for it again at once,
                  * forever: a busy loop. So free the spare fd, accept with
-                 * it, turn the client away, and take the spare back. */
+                 * it, turn the client away, and take the spare back. (At
+                 * the limit, accept() says EMFILE even when nobody is
+                 * waiting: only the second accept() tells us which.) */
                 close(spare_fd);
                 fd = accept(listener, NULL, NULL);
+                int err = errno;
                 if (fd >= 0)
                     turn_away(fd, "out of file descriptors");
                 spare_fd = open("/dev/null", O_RDONLY);
-                continue;
+                if (fd >= 0)
+                    continue;
+                if (err == EAGAIN || err == EWOULDBLOCK)
+                    return;             /* nobody else is waiting */
+                errno = err;
             }
             /* No spare (or another error): stop polling the listener
              * until a client leaves and frees a descriptor. */
