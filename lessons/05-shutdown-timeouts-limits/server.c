@@ -50,6 +50,7 @@ enum {
     SERVER_LINE = 4096,         /* longest line the server makes itself (/who) */
     MSG_MAX = SERVER_LINE + 64, /* room to format one */
     WRITE_BATCH = 16,           /* messages per writev(); POSIX allows >= 16 */
+    ACCEPT_BATCH = 64,          /* connections accepted per turn at most */
     MAX_DISCARD = 1024 * 1024,  /* bytes we read and drop while closing */
 };
 
@@ -619,7 +620,10 @@ static void turn_away(int fd, const char *why)
 static void accept_clients(void)
 {
     static unsigned long guests;        /* newcomers so far: guest1, guest2... */
-    for (;;) {          /* take every connection that is waiting */
+    /* At most ACCEPT_BATCH per turn: during a rush of connections the
+     * clients already here are still served between batches, and each join
+     * notice is written out before the next batch piles up behind it. */
+    for (int batch = 0; batch < ACCEPT_BATCH; batch++) {
         struct sockaddr_storage addr;
         socklen_t addr_len = sizeof addr;
         int fd = accept(listener, (struct sockaddr *)&addr, &addr_len);
