@@ -893,7 +893,7 @@ int main(int argc, char **argv)
     cli_parse(argc, argv, "Lesson 05: the chat room with graceful shutdown, timeouts and limits.",
               &cli, options, sizeof options / sizeof *options);
     in_size = (size_t)max_line + 2;
-    queue_pause = (size_t)max_queue / 4;
+    queue_pause = (size_t)max_queue / 16;
     snprintf(too_long, sizeof too_long, "line longer than %ld bytes", max_line);
     if (max_queue < 2 * (max_line + 64)) {
         fprintf(stderr, "%s: --max-queue must hold two of the longest lines (%ld bytes)\n",
