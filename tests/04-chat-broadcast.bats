@@ -9,27 +9,10 @@ setup() {
     CHAT=$REPO/lessons/04-chat-broadcast/chat-client
 }
 
-# member NAME OP...: a client in the background; output in $BATS_TEST_TMPDIR/NAME.
-member() {
-    local name=$1
-    shift
-    client "$@" >"$BATS_TEST_TMPDIR/$name" 2>"$BATS_TEST_TMPDIR/$name.err" 3>&- &
-    echo $! >"$BATS_TEST_TMPDIR/$name.pid"
-}
-
-# in_room NAME: wait until that member has its welcome line.
+# in_room NAME: wait until that bg_client has its welcome line.
 in_room() {
     wait_until grep -q '^welcome' "$BATS_TEST_TMPDIR/$1" ||
-        fail "$1 never got its welcome: $(cat "$BATS_TEST_TMPDIR/$1"*)"
-}
-
-# finished NAME [N]: wait for that member to end; its first N lines become
-# $output and $lines, as if by `run`, for the assert_ functions.
-finished() {
-    wait "$(cat "$BATS_TEST_TMPDIR/$1.pid")" ||
-        fail "member $1 failed: $(cat "$BATS_TEST_TMPDIR/$1.err")"
-    output=$(head -n "${2:-1000000}" "$BATS_TEST_TMPDIR/$1")
-    mapfile -t lines <<<"$output"
+        fail "$1 never got its welcome: $(cat "$BATS_TEST_TMPDIR/$1.err")"
 }
 
 # got_it N FILES...: true once N of the files hold a line from guest101.
@@ -48,30 +31,30 @@ welcome() {
 }
 
 @test "04: a newcomer is welcomed by name, the others see it join and leave" {
-    member a lines 3
+    bg_client a lines 3
     in_room a
     run client lines 1
     assert_output "$(welcome guest2)"
-    finished a 3
+    bg_done a 3
     assert_output "$(printf '%s\n* guest2 joined\n* guest2 left' "$(welcome guest1)")"
 }
 
 @test "04: a line goes to the others as 'nick: text', not back to its sender" {
-    member a lines 4
+    bg_client a lines 4
     in_room a
     # If the sender got its own line back, it would come before the /who answer.
     run client send 'hello, room\n/who\n' lines 2
     assert_output "$(printf '%s\nin the room (2): guest1, guest2' "$(welcome guest2)")"
-    finished a 3
+    bg_done a 3
     assert_line --index 2 "guest2: hello, room"
 }
 
 @test "04: \\r\\n is accepted, binary bytes pass through, empty lines are ignored" {
-    member a lines 5
+    bg_client a lines 5
     in_room a
     printf 'telnet\r\n\n\r\na\0b\377c\n' >"$BATS_TEST_TMPDIR/in"
     client file "$BATS_TEST_TMPDIR/in" shut eof >/dev/null
-    finished a
+    bg_done a
     printf '%s\n* guest2 joined\nguest2: telnet\nguest2: a\0b\377c\n* guest2 left\n' \
         "$(welcome guest1)" >"$BATS_TEST_TMPDIR/want"
     wait_until cmp -s "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/a" ||
@@ -81,7 +64,7 @@ welcome() {
 @test "04: a line reaches 100 clients at once, exactly once each" {
     local i
     for i in $(seq 1 100); do
-        member "m$i" --timeout 30 eof
+        bg_client "m$i" --timeout 30 eof
     done
     wait_until joined_count 100 || fail "not all joined"
     run client send 'hello, all 100 of you\n/who\n' lines 2
@@ -90,7 +73,7 @@ welcome() {
         fail "not everyone got the line"
     stop_server     # the members see EOF and end
     for i in $(seq 1 100); do
-        finished "m$i"
+        bg_done "m$i"
         [ "$(grep -c '^guest101: hello, all 100 of you$' <<<"$output")" -eq 1 ] ||
             fail "m$i got: $output"
         # The sender's join notice comes before its line.
@@ -99,19 +82,19 @@ welcome() {
 }
 
 @test "04: each sender's lines arrive in order, however they interleave" {
-    member a lines 1003
+    bg_client a lines 1003
     in_room a
-    member b lines 1002
+    bg_client b lines 1002
     in_room b
     seq -f 'one %g' 1 500 >"$BATS_TEST_TMPDIR/one"
     seq -f 'two %g' 1 500 >"$BATS_TEST_TMPDIR/two"
-    member s1 file "$BATS_TEST_TMPDIR/one" shut eof
-    member s2 file "$BATS_TEST_TMPDIR/two" shut eof
-    finished s1
-    finished s2
+    bg_client s1 file "$BATS_TEST_TMPDIR/one" shut eof
+    bg_client s2 file "$BATS_TEST_TMPDIR/two" shut eof
+    bg_done s1
+    bg_done s2
     local who
     for who in a b; do
-        finished "$who"
+        bg_done "$who"
         for s in one two; do
             diff <(sed -n "s/^guest[34]: \($s .*\)/\1/p" "$BATS_TEST_TMPDIR/$who") "$BATS_TEST_TMPDIR/$s"
         done
@@ -119,11 +102,11 @@ welcome() {
 }
 
 @test "04: /nick takes a valid free name, and the room is told" {
-    member a lines 5
+    bg_client a lines 5
     in_room a
     run client send '/nick alice\nhi\n/who\n' lines 3
     assert_output "$(printf '%s\nyou are now alice\nin the room (2): guest1, alice' "$(welcome guest2)")"
-    finished a 4
+    bg_done a 4
     assert_line --index 2 "* guest2 is now alice"
     assert_line --index 3 "alice: hi"
     wait_for_log "guest2 is now alice"
@@ -140,82 +123,82 @@ welcome() {
 }
 
 @test "04: /nick refuses a name that is taken, whatever its case" {
-    member a send '/nick alice\n' lines 4
+    bg_client a send '/nick alice\n' lines 4
     wait_until grep -q 'you are now alice' "$BATS_TEST_TMPDIR/a"
     run client send '/nick alice\n/nick ALICE\n/nick abcdefghijklmnop\n' lines 4
     assert_line --index 1 "error: alice is taken"
     assert_line --index 2 "error: alice is taken"
     assert_line --index 3 "you are now abcdefghijklmnop"
-    finished a
+    bg_done a
 }
 
 @test "04: /who lists everyone in the order they came" {
-    member a lines 5
+    bg_client a lines 5
     in_room a
-    member b send '/nick bob\n' lines 4
+    bg_client b send '/nick bob\n' lines 4
     wait_until grep -q 'you are now bob' "$BATS_TEST_TMPDIR/b"
     run client send '/who extra words are ignored\n' lines 2
     assert_line --index 1 "in the room (3): guest1, bob, guest3"
-    finished a
-    finished b
+    bg_done a
+    bg_done b
 }
 
 @test "04: /msg reaches only its recipient; a missing name is an error" {
-    member a lines 6
+    bg_client a lines 6
     in_room a
-    member b lines 4
+    bg_client b lines 4
     in_room b
     run client send '/msg guest1 psst, just you\n/msg nobody hello\n/msg guest1\nfor all\n' lines 3
     assert_line --index 1 "error: no one here is called nobody"
     assert_line --index 2 "error: usage: /msg NAME TEXT"
-    finished a 5
+    bg_done a 5
     assert_line --index 3 "guest3 (private): psst, just you"
     assert_line --index 4 "guest3: for all"
-    finished b 3
+    bg_done b 3
     assert_line --index 2 "guest3: for all"
 }
 
 @test "04: /me, //, /help and /quit" {
-    member a lines 5
+    bg_client a lines 5
     in_room a
     run client send '/me waves\n//etc is a directory\n/help\n/quit\nnever said\n' eof
     assert_success
     assert_line --index 1 "commands:"
     assert_line --index 2 --partial "/nick NAME"
     assert_line --index -1 "bye, guest2"
-    finished a 5
+    bg_done a 5
     assert_output "$(printf '%s\n* guest2 joined\n* guest2 waves\nguest2: /etc is a directory\n* guest2 left' "$(welcome guest1)")"
 }
 
 @test "04: an unknown command is an error for its sender only" {
-    member a lines 3
+    bg_client a lines 3
     in_room a
     run client send '/dance now\n/\nafter\n' lines 3
     assert_line --index 1 "error: unknown command /dance; try /help"
     assert_line --index 2 "error: unknown command /; try /help"
-    finished a 3
+    bg_done a 3
     assert_line --index 2 "guest2: after"
 }
 
 @test "04: a line of 4096 bytes is said; a longer one is refused, and the room told" {
     local line
     line=$(printf '%4096s' '' | tr ' ' x)
-    member a lines 4
+    bg_client a lines 4
     in_room a
     run client send "$line\\n$line" send 'y\n' eof
     assert_output "$(printf '%s\nerror: line longer than 4096 bytes' "$(welcome guest2)")"
-    finished a 4
+    bg_done a 4
     assert_line --index 2 "guest2: $line"
     assert_line --index 3 "* guest2 left (line longer than 4096 bytes)"
     wait_for_log "guest2 left (line longer than 4096 bytes)"
 }
 
 @test "04: a half-closed client's last, unfinished line is said before it leaves" {
-    member a lines 5
+    bg_client a lines 5
     in_room a
     run client send 'one\ntwo without newline' shut eof
     assert_success
-    finished a 5
+    bg_done a 5
     assert_line --index 2 "guest2: one"
     assert_line --index 3 "guest2: two without newline"
     assert_line --index 4 "* guest2 left"
@@ -226,7 +209,7 @@ welcome() {
     # queue fills once its kernel buffers are full.
     exec 5<>"/dev/tcp/127.0.0.1/$PORT"
     wait_for_log "as guest1"
-    member reader --timeout 30 lines 4100
+    bg_client reader --timeout 30 lines 4100
     in_room reader
     # 16 MiB in 64 KiB bursts, 1 ms apart: more than any socket buffers
     # hold, at a pace a reading client keeps up with.
@@ -239,7 +222,7 @@ welcome() {
     assert_success
     assert_output "$(printf '%s\n* guest1 left (too slow to keep up)\nbye, guest3' "$(welcome guest3)")"
     exec 5>&-
-    finished reader
+    bg_done reader
     assert_line --index 1 "* guest3 joined"
     assert_line "* guest1 left (too slow to keep up)"
     assert_line "* guest3 left"
@@ -248,28 +231,28 @@ welcome() {
 }
 
 @test "04: clients vanishing mid-broadcast (RST) do not disturb the others" {
-    member reader --timeout 30 lines 2013
+    bg_client reader --timeout 30 lines 2013
     in_room reader
     local i
     for i in 1 2 3 4 5; do
-        member "x$i" lines 20 rst
+        bg_client "x$i" lines 20 rst
         in_room "x$i"
     done
     seq -f "%g $(printf '%100s' '' | tr ' ' y)" 1 2000 >"$BATS_TEST_TMPDIR/lines"
     run client file "$BATS_TEST_TMPDIR/lines" shut eof
     assert_success
-    finished reader
+    bg_done reader
     diff <(seq 1 2000) <(sed -n 's/^guest7: \([0-9]*\) y*$/\1/p' "$BATS_TEST_TMPDIR/reader")
     [ "$(grep -c '^\* guest[2-6] left' "$BATS_TEST_TMPDIR/reader")" -eq 5 ]
 }
 
 @test "04: chat-client from a pipe: sends, half-closes, prints every answer" {
-    member a lines 6
+    bg_client a lines 6
     in_room a
     run "$CHAT" --port "$PORT" --nick pipe < <(printf 'hello from a pipe\n/who\nlast words, no newline')
     assert_success
     assert_output "$(printf '%s\nyou are now pipe\nin the room (2): guest1, pipe' "$(welcome guest2)")"
-    finished a 6
+    bg_done a 6
     assert_output "$(printf '%s\n* guest2 joined\n* guest2 is now pipe\npipe: hello from a pipe\npipe: last words, no newline\n* pipe left' "$(welcome guest1)")"
 }
 

@@ -3,6 +3,8 @@
 # start_server LESSON [ARGS...]   start lessons/LESSON/server on a free port
 # client OP...                    run tests/tcpc against it (see tests/tcpc.c)
 # wait_for_log TEXT               wait until the server's log contains TEXT
+# bg_client NAME OP...            a client in the background; output in $BATS_TEST_TMPDIR/NAME
+# bg_done NAME [N]                wait for it; its first N lines become $output and $lines
 # The server is stopped after each test, and the test fails if it died on its
 # own or its log shows a sanitizer report.
 
@@ -43,6 +45,20 @@ wait_for_log() {
 
 client() {
     "$TCPC" --port "$PORT" "$@"
+}
+
+bg_client() {
+    local name=$1
+    shift
+    "$TCPC" --port "$PORT" "$@" >"$BATS_TEST_TMPDIR/$name" 2>"$BATS_TEST_TMPDIR/$name.err" 3>&- &
+    echo $! >"$BATS_TEST_TMPDIR/$name.pid"     # tcpc's own pid: `kill` reaches it
+}
+
+bg_done() {
+    wait "$(cat "$BATS_TEST_TMPDIR/$1.pid")" ||
+        fail "client $1 failed: $(cat "$BATS_TEST_TMPDIR/$1.err")"
+    output=$(head -n "${2:-1000000}" "$BATS_TEST_TMPDIR/$1")
+    mapfile -t lines <<<"$output"
 }
 
 server_alive() {
