@@ -413,6 +413,19 @@ static void refuse(struct conn *c, const char *why)
     c->closing = true;
 }
 
+/* Run the line in c->in[start..end); c->in[end] is its '\n', or the end
+ * of the input when the client closed in the middle of a line. */
+static void run_line(struct conn *c, size_t start, size_t end)
+{
+    size_t len = end - start;
+    if (len > 0 && c->in[end - 1] == '\r')
+        len--;                          /* telnet and Windows send "\r\n" */
+    if (len > (size_t)max_line)
+        refuse(c, too_long);
+    else
+        run_command(c, c->in + start, len);
+}
+
 /* Run every whole line waiting in c->in, in order, while c's own queue is
  * short; whatever is left waits until on_writable() has sent some. */
 static void handle_lines(struct conn *c)
@@ -425,20 +438,14 @@ static void handle_lines(struct conn *c)
         if (!newline)
             break;                      /* the rest is an unfinished line */
         size_t end = (size_t)(newline - c->in);
-        size_t len = end - start;
-        if (len > 0 && c->in[end - 1] == '\r')
-            len--;                      /* telnet and Windows send "\r\n" */
-        if (len > (size_t)max_line)
-            refuse(c, too_long);
-        else
-            run_command(c, c->in + start, len);
+        run_line(c, start, end);
         start = end + 1;
     }
     /* Move the unfinished line to the front of the buffer. */
     memmove(c->in, c->in + start, c->in_len - start);
     c->in_len -= start;
 
-    bool waiting = memchr(c->in, '\n', c->in_len) != NULL;   /* for room */
+    bool waiting = c->q_bytes >= queue_pause || memchr(c->in, '\n', c->in_len);  /* for room */
     if (!c->closing && !waiting) {
         if (c->in_len == in_size) {
             refuse(c, too_long);        /* full, and no newline */
@@ -447,7 +454,7 @@ static void handle_lines(struct conn *c)
              * that last line counts too. Then it leaves; what is queued
              * still goes. */
             if (c->in_len > 0)
-                run_command(c, c->in, c->in_len);
+                run_line(c, 0, c->in_len);
             c->in_len = 0;
             leave_room(c, NULL);
             c->closing = true;
@@ -661,9 +668,15 @@ static void accept_clients(void)
             turn_away(fd, "server full");
             continue;
         }
+        /* On Linux an accepted socket does not inherit O_NONBLOCK. */
+        if (set_nonblocking(fd) < 0) {
+            log_msg("fcntl: %s", strerror(errno));
+            close(fd);
+            continue;
+        }
         struct conn *c = calloc(1, sizeof *c);
-        struct conn **bigger = grow_array(conns, &conns_cap, n_conns + 1, sizeof *conns);
-        if (!c || !bigger || set_nonblocking(fd) < 0) {
+        struct conn **bigger = c ? grow_array(conns, &conns_cap, n_conns + 1, sizeof *conns) : NULL;
+        if (!bigger) {
             log_msg("cannot take a new client: out of memory");
             free(c);
             close(fd);
