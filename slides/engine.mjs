@@ -32,4 +32,7 @@ function inlineImages(md) {
   })
 }
 
-export default (options) => new Marp({ ...options, math: false }).use(inlineImages)
+// breaks: false — a line break in the Markdown source is just a space, so
+// prose can be wrapped in the source without breaking lines on the slide.
+export default (options) =>
+  new Marp({ ...options, math: false, markdown: { breaks: false } }).use(inlineImages)

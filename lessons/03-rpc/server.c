@@ -111,6 +111,19 @@ static void refuse(struct conn *c, const char *why)
     c->closing = true;
 }
 
+/* Answer the line in c->in[start..end); c->in[end] is its '\n', or the
+ * end of the input when the client closed in the middle of a line. */
+static void answer_line(struct conn *c, size_t start, size_t end)
+{
+    size_t len = end - start;
+    if (len > 0 && c->in[end - 1] == '\r')
+        len--;                          /* telnet and Windows send "\r\n" */
+    if (len > MAX_LINE)
+        refuse(c, "line longer than 65536 bytes");
+    else
+        reply(c, c->in + start, len);
+}
+
 /* Answer every whole line waiting in c->in, in order, while the output
  * buffer has room; whatever is left waits for the next call. */
 static void answer_lines(struct conn *c)
@@ -121,28 +134,22 @@ static void answer_lines(struct conn *c)
         if (!newline)
             break;                      /* the rest is an unfinished line */
         size_t end = (size_t)(newline - c->in);
-        size_t len = end - start;
-        if (len > 0 && c->in[end - 1] == '\r')
-            len--;                      /* telnet and Windows send "\r\n" */
-        if (len > MAX_LINE)
-            refuse(c, "line longer than 65536 bytes");
-        else
-            reply(c, c->in + start, len);
+        answer_line(c, start, end);
         start = end + 1;
     }
     /* Move the unfinished line to the front of the buffer. */
     memmove(c->in, c->in + start, c->in_len - start);
     c->in_len -= start;
 
-    if (c->closing || c->want_close || memchr(c->in, '\n', c->in_len))
+    if (c->closing || c->want_close || c->out_len >= OUT_LIMIT || memchr(c->in, '\n', c->in_len))
         return;                         /* closing, or waiting for room */
     if (c->in_len == IN_SIZE) {
-        refuse(c, "line longer than 65536 bytes");  /* full, and no newline */
+        refuse(c, "line longer than 65536 bytes");  /* full, and still no newline */
     } else if (c->eof) {
         /* The client closed its side in the middle of a line. Like most
          * text tools, take that last unfinished line as a request too. */
         if (c->in_len > 0)
-            reply(c, c->in, c->in_len);
+            answer_line(c, 0, c->in_len);
         c->in_len = 0;
         c->closing = true;
     }
@@ -252,9 +259,15 @@ static void accept_clients(int listener)
             log_msg("accept failed: %s", strerror(errno));
             return;
         }
+        /* On Linux an accepted socket does not inherit O_NONBLOCK. */
+        if (set_nonblocking(fd) < 0) {
+            log_msg("fcntl: %s", strerror(errno));
+            close(fd);
+            continue;
+        }
         struct conn *c = calloc(1, sizeof *c);
-        struct conn **bigger = grow_array(conns, &conns_cap, n_conns + 1, sizeof *conns);
-        if (!c || !bigger || set_nonblocking(fd) < 0) {
+        struct conn **bigger = c ? grow_array(conns, &conns_cap, n_conns + 1, sizeof *conns) : NULL;
+        if (!bigger) {
             log_msg("cannot take a new client: out of memory");
             free(c);
             close(fd);
