@@ -206,6 +206,12 @@ rpc() {
     wait_for_log "line longer than 65536 bytes; closing"
 }
 
+@test "03: the limit holds for a last line at EOF too" {
+    head -c 65537 /dev/zero | tr '\0' x >"$BATS_TEST_TMPDIR/long"
+    run client file "$BATS_TEST_TMPDIR/long" shut eof
+    assert_output '{"jsonrpc":"2.0","error":{"code":-32600,"message":"Invalid Request","data":"line longer than 65536 bytes"},"id":null}'
+}
+
 @test "03: the error for an overlong line arrives even while the client keeps sending" {
     head -c 1048576 /dev/zero | tr '\0' x >"$BATS_TEST_TMPDIR/big"
     run client file "$BATS_TEST_TMPDIR/big" eof

@@ -111,6 +111,19 @@ static void refuse(struct conn *c, const char *why)
     c->closing = true;
 }
 
+/* Answer the line in c->in[start..end); c->in[end] is its '\n', or the
+ * end of the input when the client closed in the middle of a line. */
+static void answer_line(struct conn *c, size_t start, size_t end)
+{
+    size_t len = end - start;
+    if (len > 0 && c->in[end - 1] == '\r')
+        len--;                          /* telnet and Windows send "\r\n" */
+    if (len > MAX_LINE)
+        refuse(c, "line longer than 65536 bytes");
+    else
+        reply(c, c->in + start, len);
+}
+
 /* Answer every whole line waiting in c->in, in order, while the output
  * buffer has room; whatever is left waits for the next call. */
 static void answer_lines(struct conn *c)
@@ -121,13 +134,7 @@ static void answer_lines(struct conn *c)
         if (!newline)
             break;                      /* the rest is an unfinished line */
         size_t end = (size_t)(newline - c->in);
-        size_t len = end - start;
-        if (len > 0 && c->in[end - 1] == '\r')
-            len--;                      /* telnet and Windows send "\r\n" */
-        if (len > MAX_LINE)
-            refuse(c, "line longer than 65536 bytes");
-        else
-            reply(c, c->in + start, len);
+        answer_line(c, start, end);
         start = end + 1;
     }
     /* Move the unfinished line to the front of the buffer. */
@@ -142,7 +149,7 @@ static void answer_lines(struct conn *c)
         /* The client closed its side in the middle of a line. Like most
          * text tools, take that last unfinished line as a request too. */
         if (c->in_len > 0)
-            reply(c, c->in, c->in_len);
+            answer_line(c, 0, c->in_len);
         c->in_len = 0;
         c->closing = true;
     }
