@@ -206,6 +206,12 @@ rpc() {
     wait_for_log "line longer than 65536 bytes; closing"
 }
 
+@test "03: the limit holds for a last line at EOF too" {
+    head -c 65537 /dev/zero | tr '\0' x >"$BATS_TEST_TMPDIR/long"
+    run client file "$BATS_TEST_TMPDIR/long" shut eof
+    assert_output '{"jsonrpc":"2.0","error":{"code":-32600,"message":"Invalid Request","data":"line longer than 65536 bytes"},"id":null}'
+}
+
 @test "03: the error for an overlong line arrives even while the client keeps sending" {
     head -c 1048576 /dev/zero | tr '\0' x >"$BATS_TEST_TMPDIR/big"
     run client file "$BATS_TEST_TMPDIR/big" eof
@@ -294,6 +300,7 @@ rpc_client() {
     assert_output '"pong"'
 }
 
+# shellcheck disable=SC2154 # $stderr is set by run --separate-stderr
 @test "03: rpc-client prints an error reply on stderr and exits 1" {
     run --separate-stderr rpc_client subtract '[1]'
     assert_failure 1
@@ -347,12 +354,12 @@ rpc_client() {
         console.log("listening on 127.0.0.1:" + this.address().port) })' >"$BATS_TEST_TMPDIR/silent" 3>&- &
     local silent=$!
     wait_until grep -q '^listening on ' "$BATS_TEST_TMPDIR/silent"
-    local port
-    port=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$BATS_TEST_TMPDIR/silent")
-    run "$REPO/lessons/03-rpc/rpc-client" --port "$port" --timeout 1 ping
+    local silent_port
+    silent_port=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$BATS_TEST_TMPDIR/silent")
+    run "$REPO/lessons/03-rpc/rpc-client" --port "$silent_port" --timeout 1 ping
     assert_failure 3
     assert_output --partial "timed out"
-    run "$REPO/lessons/03-rpc/rpc-client" --port "$port" --timeout 1 --stdin </dev/null
+    run "$REPO/lessons/03-rpc/rpc-client" --port "$silent_port" --timeout 1 --stdin </dev/null
     assert_failure 3
     kill "$silent"
 }

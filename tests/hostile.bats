@@ -35,7 +35,7 @@ attack() {
 
 # A new client sends the probe and gets its answer.
 probe() {
-    run client send "$PROBE_SEND" lines 1
+    run client send "$PROBE_SEND" "${PROBE_READ[@]}"
     assert_success
     assert_line "$PROBE_WANT"
 }
@@ -116,7 +116,7 @@ attack_one_byte_per_second() {
     for ((i = 0; i < 12; i += 4)); do
         ops+=(send "${hex:i:4}" sleep 1000)
     done
-    ops+=(send "${hex:12}" lines 1)
+    ops+=(send "${hex:12}" "${PROBE_READ[@]}")
     bg_client "${ops[@]}" >"$BATS_TEST_TMPDIR/slow" &
     local slow=$!
     probe                       # answered while the slow client still drips
@@ -173,6 +173,21 @@ attack_garbage_bytes() {
             END { if (NR != want) { print NR " replies, want " want; bad = 1 }; exit bad }' \
             "$BATS_TEST_TMPDIR/out"
         ;;
+    03-rpc)                     # a JSON-RPC error for each line that is not blank
+        local lines
+        lines=$(tr -dc '\n' <"$BATS_TEST_TMPDIR/garbage" | wc -c)
+        LC_ALL=C awk -v most=$((lines + 1)) '
+            !/^\{"jsonrpc":"2\.0","error":\{"code":-32[67]00,"message":"[A-Za-z ]+"(,"data":"[^"]*")?\},"id":null\}$/ {
+                print "bad reply " NR ": " $0; bad = 1 }
+            END { if (NR == 0 || NR > most) { print NR " replies, want 1 to " most; bad = 1 }; exit bad }' \
+            "$BATS_TEST_TMPDIR/out"
+        ;;
+    04-chat-broadcast)          # alone in the room: only its welcome and errors
+        LC_ALL=C awk '
+            NR == 1 && !/^welcome, guest[0-9]+! / { print "no welcome: " $0; bad = 1 }
+            NR > 1 && !/^error: / { print "bad reply " NR ": " $0; bad = 1 }
+            END { exit bad }' "$BATS_TEST_TMPDIR/out"
+        ;;
     esac
 }
 
@@ -221,6 +236,8 @@ attack_no_busy_loop_at_fd_limit() {
 
 # ---- The lessons ---------------------------------------------------------------
 # One block per lesson; the name after "attack LESSON" is the attack above.
+# (A new lesson: copy a block, replace the lesson's name; add its probe to
+# tests/hostile/lessons.bash.)
 
 @test "hostile 01-echo: a million bytes without a newline" { attack 01-echo a_million_bytes_without_a_newline; }
 @test "hostile 01-echo: a client that connects and never sends does not stall others" { attack 01-echo silent_client_does_not_stall_others; }
@@ -243,3 +260,25 @@ attack_no_busy_loop_at_fd_limit() {
 @test "hostile 02-line-framing: garbage bytes" { attack 02-line-framing garbage_bytes; }
 @test "hostile 02-line-framing: ulimit -n 64 and 100 clients" { attack 02-line-framing out_of_file_descriptors; }
 @test "hostile 02-line-framing: ulimit -n 64: no busy loop at the limit" { attack 02-line-framing no_busy_loop_at_fd_limit; }
+
+@test "hostile 03-rpc: a million bytes without a newline" { attack 03-rpc a_million_bytes_without_a_newline; }
+@test "hostile 03-rpc: a client that connects and never sends does not stall others" { attack 03-rpc silent_client_does_not_stall_others; }
+@test "hostile 03-rpc: a client that connects and never sends is disconnected" { attack 03-rpc idle_client_is_closed; }
+@test "hostile 03-rpc: one byte per second" { attack 03-rpc one_byte_per_second; }
+@test "hostile 03-rpc: a client that never reads" { attack 03-rpc client_that_never_reads; }
+@test "hostile 03-rpc: 1,000 connections opened and dropped at once" { attack 03-rpc a_thousand_connections_dropped_at_once; }
+@test "hostile 03-rpc: RST in the middle of a reply" { attack 03-rpc rst_in_the_middle_of_a_reply; }
+@test "hostile 03-rpc: garbage bytes" { attack 03-rpc garbage_bytes; }
+@test "hostile 03-rpc: ulimit -n 64 and 100 clients" { attack 03-rpc out_of_file_descriptors; }
+@test "hostile 03-rpc: ulimit -n 64: no busy loop at the limit" { attack 03-rpc no_busy_loop_at_fd_limit; }
+
+@test "hostile 04-chat-broadcast: a million bytes without a newline" { attack 04-chat-broadcast a_million_bytes_without_a_newline; }
+@test "hostile 04-chat-broadcast: a client that connects and never sends does not stall others" { attack 04-chat-broadcast silent_client_does_not_stall_others; }
+@test "hostile 04-chat-broadcast: a client that connects and never sends is disconnected" { attack 04-chat-broadcast idle_client_is_closed; }
+@test "hostile 04-chat-broadcast: one byte per second" { attack 04-chat-broadcast one_byte_per_second; }
+@test "hostile 04-chat-broadcast: a client that never reads" { attack 04-chat-broadcast client_that_never_reads; }
+@test "hostile 04-chat-broadcast: 1,000 connections opened and dropped at once" { attack 04-chat-broadcast a_thousand_connections_dropped_at_once; }
+@test "hostile 04-chat-broadcast: RST in the middle of a reply" { attack 04-chat-broadcast rst_in_the_middle_of_a_reply; }
+@test "hostile 04-chat-broadcast: garbage bytes" { attack 04-chat-broadcast garbage_bytes; }
+@test "hostile 04-chat-broadcast: ulimit -n 64 and 100 clients" { attack 04-chat-broadcast out_of_file_descriptors; }
+@test "hostile 04-chat-broadcast: ulimit -n 64: no busy loop at the limit" { attack 04-chat-broadcast no_busy_loop_at_fd_limit; }

@@ -43,7 +43,7 @@
 static void number_text(double d, char text[32])
 {
     if (!isfinite(d)) {
-        strcpy(text, "null");
+        snprintf(text, 32, "null");
     } else if (d == floor(d) && fabs(d) < EXACT_LIMIT) {
         snprintf(text, 32, "%.0f", d);
     } else {
@@ -158,13 +158,12 @@ static const char *check_id(const cJSON *id)
  * params). NULL with *why left NULL means out of memory. */
 typedef cJSON *method_fn(const cJSON *params, const char **why);
 
-/* A finite number? (cJSON reads 1e400 as infinity.) */
+/* A finite number? (cJSON reads 1e400 as infinity, and gives NAN for
+ * anything that is not a number, NULL included.) */
 static bool get_number(const cJSON *item, double *value)
 {
-    if (!cJSON_IsNumber(item) || !isfinite(item->valuedouble))
-        return false;
-    *value = item->valuedouble;
-    return true;
+    *value = cJSON_GetNumberValue(item);
+    return isfinite(*value);
 }
 
 static cJSON *number_result(double d, const char **why)
@@ -219,9 +218,9 @@ static cJSON *subtract(const cJSON *params, const char **why)
 
 static cJSON *sum(const cJSON *params, const char **why)
 {
-    double total = 0, x;
     const cJSON *item = NULL;
     if (cJSON_IsArray(params)) {
+        double total = 0, x;
         cJSON_ArrayForEach(item, params) {
             if (!get_number(item, &x))
                 break;
@@ -285,8 +284,9 @@ static bool answer_request(const cJSON *request, cJSON **reply)
         params = cJSON_GetObjectItemCaseSensitive(request, "params");
         id = cJSON_GetObjectItemCaseSensitive(request, "id");
     }
-    if (!cJSON_IsString(jsonrpc) || strcmp(jsonrpc->valuestring, "2.0") != 0 ||
-        !cJSON_IsString(method) ||
+    /* cJSON_GetStringValue: NULL when it is not a string (or not there). */
+    const char *version = cJSON_GetStringValue(jsonrpc), *name = cJSON_GetStringValue(method);
+    if (!version || strcmp(version, "2.0") != 0 || !name ||
         (params && !cJSON_IsArray(params) && !cJSON_IsObject(params))) {
         *reply = error_reply(RPC_INVALID_REQUEST, NULL, cJSON_CreateNull());
         return *reply != NULL;
@@ -299,7 +299,7 @@ static bool answer_request(const cJSON *request, cJSON **reply)
 
     method_fn *call = NULL;
     for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++)
-        if (strcmp(methods[i].name, method->valuestring) == 0)
+        if (strcmp(methods[i].name, name) == 0)
             call = methods[i].call;
     const char *why = NULL;
     cJSON *result = call ? call(params, &why) : NULL;

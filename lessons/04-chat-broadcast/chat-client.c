@@ -55,18 +55,18 @@ int main(int argc, char **argv)
     const char *host = "127.0.0.1", *port = "7004", *nick = NULL;
     for (int i = 1; i < argc; i += 2) {
         const char *value = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             fputs(usage, stdout);
             return 0;
         }
-        if (!value || (strcmp(argv[i], "--host") && strcmp(argv[i], "--port") &&
-                       strcmp(argv[i], "--nick"))) {
+        if (!value || (strcmp(argv[i], "--host") != 0 && strcmp(argv[i], "--port") != 0 &&
+                       strcmp(argv[i], "--nick") != 0)) {
             fprintf(stderr, "chat-client: bad argument: %s\n%s", argv[i], usage);
             return 2;
         }
-        if (!strcmp(argv[i], "--host"))
+        if (strcmp(argv[i], "--host") == 0)
             host = value;
-        else if (!strcmp(argv[i], "--port"))
+        else if (strcmp(argv[i], "--port") == 0)
             port = value;
         else
             nick = value;

@@ -16,6 +16,7 @@ piped_chat_client() {
 }
 
 # A client that never reads (bash's /dev/tcp), a reader, and 16 MiB of chat.
+# shellcheck disable=SC2154 # $tmp: common/tour.sh's scratch folder
 slow_reader() {
     local i ops=()
     exec 5<>"/dev/tcp/127.0.0.1/$PORT"

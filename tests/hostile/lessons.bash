@@ -4,15 +4,28 @@
 # Adding a lesson: a line in lesson_probe, its known limits in not_yet, and
 # its block of tests at the end of tests/hostile.bats.
 
-# lesson_probe LESSON: one request that shows the server is healthy, and the
-# reply line it must bring (PROBE_SEND uses tcpc's escapes, see tests/tcpc.c).
+# lesson_probe LESSON: one request that shows the server is healthy, and a
+# line of the reply it must bring (PROBE_SEND uses tcpc's escapes, see
+# tests/tcpc.c). PROBE_READ: the tcpc ops that collect the reply (default:
+# the first line); lesson 04 greets first and may relay the room's news
+# before answering, so its probe asks to /quit and reads until the close.
 # SERVER_ARGS: extra options the attacks start the server with (e.g. short
 # timeouts, so a test that waits for one stays short).
+# GRACEFUL=1: the server stops cleanly on SIGTERM, exit 0 with every block
+# freed (tests/valgrind.sh then allows no "still reachable"); lesson 05 on.
 lesson_probe() {
     SERVER_ARGS=()
+    PROBE_READ=(lines 1)
     case $1 in
     01-echo)         PROBE_SEND='ping\n' PROBE_WANT='ping' ;;
     02-line-framing) PROBE_SEND='ping\n' PROBE_WANT='line 1, 4 bytes: ping' ;;
+    03-rpc)          PROBE_SEND='{"jsonrpc":"2.0","method":"ping","id":1}\n'
+                     PROBE_WANT='{"jsonrpc":"2.0","result":"pong","id":1}' ;;
+    04-chat-broadcast)
+                     PROBE_SEND='/help\n' PROBE_WANT='commands:'
+                     PROBE_READ=(send '/quit\n' eof) ;;
+    # Lesson 05: its probe, GRACEFUL=1, and SERVER_ARGS with a short idle
+    # timeout; not_yet below names 01-04 only, so 05 must survive every attack.
     *) return 1 ;;
     esac
 }

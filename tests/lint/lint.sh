@@ -12,7 +12,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 
-# (tests/fuzz/planned/ holds fuzz targets for lessons not written yet.)
+# (tests/fuzz/planned/, when there is one, holds fuzz targets for lessons
+# not written yet: neither built nor linted.)
 files() {
     git ls-files --cached --others --exclude-standard -- "$@" ':!tests/fuzz/planned/' 2>/dev/null | sort -u
 }
