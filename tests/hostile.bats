@@ -182,7 +182,7 @@ attack_garbage_bytes() {
             END { if (NR == 0 || NR > most) { print NR " replies, want 1 to " most; bad = 1 }; exit bad }' \
             "$BATS_TEST_TMPDIR/out"
         ;;
-    04-chat-broadcast)          # alone in the room: only its welcome and errors
+    04-chat-broadcast | 05-*)   # alone in the room: only its welcome and errors
         LC_ALL=C awk '
             NR == 1 && !/^welcome, guest[0-9]+! / { print "no welcome: " $0; bad = 1 }
             NR > 1 && !/^error: / { print "bad reply " NR ": " $0; bad = 1 }
@@ -282,3 +282,14 @@ attack_no_busy_loop_at_fd_limit() {
 @test "hostile 04-chat-broadcast: garbage bytes" { attack 04-chat-broadcast garbage_bytes; }
 @test "hostile 04-chat-broadcast: ulimit -n 64 and 100 clients" { attack 04-chat-broadcast out_of_file_descriptors; }
 @test "hostile 04-chat-broadcast: ulimit -n 64: no busy loop at the limit" { attack 04-chat-broadcast no_busy_loop_at_fd_limit; }
+
+@test "hostile 05-shutdown-timeouts-limits: a million bytes without a newline" { attack 05-shutdown-timeouts-limits a_million_bytes_without_a_newline; }
+@test "hostile 05-shutdown-timeouts-limits: a client that connects and never sends does not stall others" { attack 05-shutdown-timeouts-limits silent_client_does_not_stall_others; }
+@test "hostile 05-shutdown-timeouts-limits: a client that connects and never sends is disconnected" { attack 05-shutdown-timeouts-limits idle_client_is_closed; }
+@test "hostile 05-shutdown-timeouts-limits: one byte per second" { attack 05-shutdown-timeouts-limits one_byte_per_second; }
+@test "hostile 05-shutdown-timeouts-limits: a client that never reads" { attack 05-shutdown-timeouts-limits client_that_never_reads; }
+@test "hostile 05-shutdown-timeouts-limits: 1,000 connections opened and dropped at once" { attack 05-shutdown-timeouts-limits a_thousand_connections_dropped_at_once; }
+@test "hostile 05-shutdown-timeouts-limits: RST in the middle of a reply" { attack 05-shutdown-timeouts-limits rst_in_the_middle_of_a_reply; }
+@test "hostile 05-shutdown-timeouts-limits: garbage bytes" { attack 05-shutdown-timeouts-limits garbage_bytes; }
+@test "hostile 05-shutdown-timeouts-limits: ulimit -n 64 and 100 clients" { attack 05-shutdown-timeouts-limits out_of_file_descriptors; }
+@test "hostile 05-shutdown-timeouts-limits: ulimit -n 64: no busy loop at the limit" { attack 05-shutdown-timeouts-limits no_busy_loop_at_fd_limit; }

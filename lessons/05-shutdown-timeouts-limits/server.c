@@ -881,21 +881,25 @@ static void on_signal_pipe(void)
         begin_shutdown();
 }
 
-/* Shutting down: done when the last client has gone, or at the deadline.
- * Exit status 0 means no byte queued for a client was dropped by us. */
-static void check_drained(void)
+/* Shutting down: done when the last client has gone, or at the deadline,
+ * when whoever is left is closed. Returns the exit status then (0: no byte
+ * queued for a client was dropped by us), or -1 while draining goes on. */
+static int drain_status(void)
 {
     if (n_conns == 0) {
         log_msg("drained: every client is gone; exiting");
-        exit(0);
+        return 0;
     }
     if (now < drain_deadline)
-        return;
+        return -1;
     size_t unsent = 0;
-    for (size_t i = 0; i < n_conns; i++)
+    for (size_t i = 0; i < n_conns; i++) {
         unsent += conns[i]->q_bytes;
+        conns[i]->want_close = true;
+    }
     log_msg("drain deadline: closing %zu clients, %zu bytes unsent; exiting", n_conns, unsent);
-    exit(unsent == 0 ? 0 : 1);
+    remove_closed();
+    return unsent == 0 ? 0 : 1;
 }
 
 /* ---- 8. The event loop ---------------------------------------------------- */
@@ -927,7 +931,8 @@ int main(int argc, char **argv)
     struct pollfd *pfds = NULL;
     size_t pfds_cap = 0;
 
-    for (;;) {
+    int status = -1;                    /* set once a shutdown has drained */
+    while (status < 0) {
         /* Build the poll list afresh each turn: slot 0 is the listener (-1,
          * which poll() skips, once closed or paused), slot 1 the signal
          * pipe, slot i+2 is conns[i]. */
@@ -977,6 +982,9 @@ int main(int argc, char **argv)
         expire_timers();
         remove_closed();
         if (shutting_down)
-            check_drained();
+            status = drain_status();
     }
+    free(pfds);                         /* every client is closed and freed */
+    free(conns);
+    return status;
 }

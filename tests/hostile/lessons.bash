@@ -15,6 +15,7 @@
 # freed (tests/valgrind.sh then allows no "still reachable"); lesson 05 on.
 lesson_probe() {
     SERVER_ARGS=()
+    GRACEFUL=
     PROBE_READ=(lines 1)
     case $1 in
     01-echo)         PROBE_SEND='ping\n' PROBE_WANT='ping' ;;
@@ -24,8 +25,14 @@ lesson_probe() {
     04-chat-broadcast)
                      PROBE_SEND='/help\n' PROBE_WANT='commands:'
                      PROBE_READ=(send '/quit\n' eof) ;;
-    # Lesson 05: its probe, GRACEFUL=1, and SERVER_ARGS with a short idle
-    # timeout; not_yet below names 01-04 only, so 05 must survive every attack.
+    # Lesson 05 survives every attack (not_yet names 01-04 only). Its idle
+    # timeout is short, so the silent client is closed within the test, yet
+    # longer than the 3 s the one-byte-a-second client takes to finish a line.
+    05-shutdown-timeouts-limits)
+                     PROBE_SEND='/help\n' PROBE_WANT='commands:'
+                     PROBE_READ=(send '/quit\n' eof)
+                     SERVER_ARGS=(--idle-timeout 5)
+                     GRACEFUL=1 ;;
     *) return 1 ;;
     esac
 }
