@@ -55,6 +55,7 @@ static struct {
     const char *host, *port;
     enum mode mode;
     long conns;         /* clients (chat: receivers; one more client sends) */
+    long idle_conns;    /* more clients that connect and then only wait */
     long size;          /* bytes per request (echo, lines, chat) */
     long depth;         /* requests in flight per client: 1 = ping-pong */
     long rate;          /* chat: messages per second from the sender */
@@ -82,12 +83,14 @@ static void usage(FILE *out)
     fprintf(out,
         "usage: loadgen --port PORT [--host ADDR] [--mode MODE] [--conns N] [--size BYTES]\n"
         "               [--depth N] [--rate N] [--duration S] [--warmup S] [--server-pid PID]\n"
+        "               [--idle-conns N]\n"
         "Drive a lesson server with N connections for a fixed time; check every reply.\n\n"
         "modes:  echo   send SIZE bytes, expect them back (01); --depth > 1 for bulk\n"
         "        lines  send a SIZE-byte line, expect \"line N, M bytes: ...\" (02)\n"
         "        rpc    JSON-RPC ping, expect pong with the same id (03)\n"
         "        chat   one sender at --rate lines/s, N receivers expect \"nick: line\" (04)\n"
         "        idle   hold N connections open and report the server's memory (05)\n"
+        "--idle-conns N adds N clients that connect and then only wait: the poll() cost.\n"
         "defaults: --conns 10 --size 64 --depth 1 --rate 100 --duration 3 --warmup 1\n"
         "Prints a report and one \"result key=value ...\" line; exits 1 if any error.\n");
 }
@@ -112,6 +115,7 @@ static void parse_args(int argc, char **argv)
         { "size", required_argument, NULL, 's' },  { "depth", required_argument, NULL, 'd' },
         { "rate", required_argument, NULL, 'r' },  { "duration", required_argument, NULL, 't' },
         { "warmup", required_argument, NULL, 'w' }, { "server-pid", required_argument, NULL, 'P' },
+        { "idle-conns", required_argument, NULL, 'i' },
         { "help", no_argument, NULL, 'h' },        { NULL, 0, NULL, 0 },
     };
     int c;
@@ -129,6 +133,7 @@ static void parse_args(int argc, char **argv)
             opt.mode = (enum mode)c;
             break;
         case 'c': opt.conns = number("conns", optarg, 1, 100000); break;
+        case 'i': opt.idle_conns = number("idle-conns", optarg, 0, 100000); break;
         case 's': opt.size = number("size", optarg, 1, MAX_SIZE); break;
         case 'd': opt.depth = number("depth", optarg, 1, MAX_DEPTH); break;
         case 'r': opt.rate = number("rate", optarg, 1, 1000000); break;
@@ -215,6 +220,7 @@ struct conn {
     unsigned id;
     bool connecting;            /* connect() started, not finished yet */
     bool sender;                /* chat: the one client that talks */
+    bool idle;                  /* connects, then only waits (--idle-conns, idle mode) */
     uint64_t issued;            /* requests put in the output buffer so far */
     uint64_t answered;          /* replies received and found correct */
     uint64_t *sent_at;          /* sent_at[k % depth]: when request k was issued */
@@ -434,8 +440,7 @@ static size_t request_max(void)
  * in one buffer, so they go out in as few write()s as possible. */
 static void fill(struct conn *c)
 {
-    if (c->fd < 0 || (phase != WARMING_UP && phase != MEASURING) ||
-        opt.mode == IDLE || opt.mode == CHAT)
+    if (c->fd < 0 || (phase != WARMING_UP && phase != MEASURING) || c->idle || opt.mode == CHAT)
         return;
     uint64_t now = now_ns();
     if (c->out_sent > 0) {              /* slide the unsent part to the front */
@@ -489,7 +494,7 @@ static void on_readable(struct conn *c)
     if (phase == MEASURING && opt.mode == ECHO)
         bytes_measured += (size_t)n;
 
-    if (opt.mode == IDLE)
+    if (c->idle)
         return;                         /* a greeting, say: not our business */
     if (opt.mode == ECHO) {
         /* The bytes may end one reply and start the next, or be any part
@@ -637,7 +642,7 @@ static void setup(void)
     if (rc != 0)
         die("loadgen: cannot resolve %s port %s: %s", opt.host, opt.port, gai_strerror(rc));
 
-    n_conns = (size_t)opt.conns + (opt.mode == CHAT);   /* chat: + the sender */
+    n_conns = (size_t)(opt.conns + opt.idle_conns) + (opt.mode == CHAT);   /* chat: + the sender */
     raise_fd_limit(n_conns + 32);
     pattern = malloc((size_t)opt.size + PATTERN_SLACK);
     conns = calloc(n_conns, sizeof *conns);
@@ -652,11 +657,13 @@ static void setup(void)
         c->fd = -1;
         c->id = (unsigned)i;
         c->sender = opt.mode == CHAT && i == 0;
-        bool sends = opt.mode != IDLE && (opt.mode != CHAT || c->sender);
+        c->idle = opt.mode == IDLE || i >= n_conns - (size_t)opt.idle_conns;
+        bool sends = !c->idle && (opt.mode != CHAT || c->sender);
         c->out_cap = sends ? (opt.mode == CHAT ? 1024 : (size_t)opt.depth) * request_max() : 0;
         c->out = sends ? malloc(c->out_cap) : NULL;
         c->sent_at = calloc((size_t)opt.depth, sizeof *c->sent_at);
         bool lines = opt.mode == LINES || opt.mode == RPC || opt.mode == CHAT;
+        lines = lines && !c->idle;
         c->in = lines ? malloc(LINE_MAX_IN + 1) : NULL;
         if ((sends && !c->out) || !c->sent_at || (lines && !c->in))
             die("out of memory");
@@ -668,7 +675,7 @@ static bool drained(void)
 {
     for (size_t i = 0; i < n_conns; i++) {
         const struct conn *c = &conns[i];
-        if (c->fd < 0)
+        if (c->fd < 0 || c->idle)
             continue;
         if (opt.mode == CHAT ? (!c->sender && c->next_seq != chat_sent + 1) : c->answered < c->issued)
             return false;
@@ -687,7 +694,8 @@ int main(int argc, char **argv)
     uint64_t started = now_ns(), deadline = started + (uint64_t)CONNECT_SECONDS * 1000000000u;
     size_t next_to_connect = 0, open_conns = 0;
     struct pollfd *pfds = calloc(n_conns, sizeof *pfds);
-    if (!pfds)
+    struct conn **polled = calloc(n_conns, sizeof *polled);
+    if (!pfds || !polled)
         die("out of memory");
 
     while (phase != FINISHED) {
@@ -737,17 +745,24 @@ int main(int argc, char **argv)
         if (opt.mode == CHAT)
             chat_tick(now);
 
-        /* The poll list, rebuilt each turn as in the lessons. Closed
-         * connections have fd -1, which poll() ignores. */
+        /* The poll list, rebuilt each turn as in the lessons: polled[j] is
+         * the connection behind pfds[j]. poll() costs time for every entry,
+         * so we leave out closed connections, and --idle-conns once they are
+         * connected: the server never writes to them (we check them at the
+         * end). In idle mode we do read, in case the server greets them. */
+        size_t n_polled = 0;
         for (size_t i = 0; i < n_conns; i++) {
             struct conn *c = &conns[i];
+            if (c->fd < 0 || (c->idle && !c->connecting && opt.mode != IDLE))
+                continue;
             bool unsent = c->out_sent < c->out_len;
-            pfds[i] = (struct pollfd){
+            polled[n_polled] = c;
+            pfds[n_polled++] = (struct pollfd){
                 .fd = c->fd,
-                .events = (short)(c->connecting || unsent ? POLLOUT : POLLIN),
+                /* Always ask for POLLIN, even while writing: a server that
+                 * waits for us to read before it reads would deadlock. */
+                .events = (short)(c->connecting ? POLLOUT : POLLIN | (unsent ? POLLOUT : 0)),
             };
-            if (!c->connecting)
-                pfds[i].events |= POLLIN;   /* always read: never deadlock a server */
         }
         uint64_t wake = deadline;
         if (opt.mode == CHAT && (phase == WARMING_UP || phase == MEASURING) && next_chat_at < wake &&
@@ -757,15 +772,15 @@ int main(int argc, char **argv)
         int timeout_ms = wake > now ? (int)((wake - now + 999999) / 1000000) : 0;
         if (phase == CONNECTING && timeout_ms > 100)
             timeout_ms = 100;
-        int ready = poll(pfds, n_conns, timeout_ms);
+        int ready = poll(pfds, n_polled, timeout_ms);
         if (ready < 0) {
             if (errno == EINTR)
                 continue;
             die("poll: %s", strerror(errno));
         }
-        for (size_t i = 0; i < n_conns && ready > 0; i++) {
-            struct conn *c = &conns[i];
-            short ev = pfds[i].revents;
+        for (size_t j = 0; j < n_polled && ready > 0; j++) {
+            struct conn *c = polled[j];
+            short ev = pfds[j].revents;
             if (!ev || c->fd < 0)
                 continue;
             ready--;
@@ -781,10 +796,25 @@ int main(int argc, char **argv)
     }
 
     /* ---- Report ---- */
+    /* The idle connections we did not poll: still open? read() on a
+     * non-blocking socket says at once: EAGAIN = open and quiet, 0 = closed. */
+    for (size_t i = 0; i < n_conns; i++) {
+        struct conn *c = &conns[i];
+        while (c->idle && c->fd >= 0) {
+            ssize_t n = read(c->fd, read_buf, sizeof read_buf);
+            if (n == 0) {
+                fail(c, "the server closed an idle connection");
+            } else if (n < 0 && errno != EINTR) {
+                if (errno != EAGAIN && errno != EWOULDBLOCK)
+                    fail(c, "read failed: %s", strerror(errno));
+                break;
+            }
+        }
+    }
     uint64_t unanswered = 0;
     for (size_t i = 0; i < n_conns; i++) {
         struct conn *c = &conns[i];
-        if (c->fd < 0)
+        if (c->fd < 0 || c->idle)
             continue;
         if (opt.mode == CHAT && !c->sender)
             unanswered += c->next_seq ? chat_sent + 1 - c->next_seq : chat_sent;
@@ -820,10 +850,10 @@ int main(int argc, char **argv)
         printf("  server    %.0f%% of a core, %.2f us CPU per message, RSS %ld KiB (%ld B per connection)\n",
                cpu / secs * 100, cpu_per_msg, rss_end, rss_per_conn);
     printf("  loadgen   %.0f%% of a core\n", (own_end - own_start) / secs * 100);
-    printf("result mode=%s conns=%ld size=%ld depth=%ld rate=%ld secs=%.2f msgs=%" PRIu64
+    printf("result mode=%s conns=%ld idle_conns=%ld size=%ld depth=%ld rate=%ld secs=%.2f msgs=%" PRIu64
            " msgs_per_s=%.0f mb_per_s=%.2f p50_us=%.1f p99_us=%.1f max_us=%.1f errors=%" PRIu64
            " server_cpu_pct=%.0f cpu_us_per_msg=%.3f loadgen_cpu_pct=%.0f rss_kib=%ld rss_per_conn_b=%ld\n",
-           mode_names[opt.mode], opt.conns, opt.size, opt.depth, opt.mode == CHAT ? opt.rate : 0,
+           mode_names[opt.mode], opt.conns, opt.idle_conns, opt.size, opt.depth, opt.mode == CHAT ? opt.rate : 0,
            secs, msgs_measured, rate, mbps, p50, p99, max, errors,
            cpu >= 0 ? cpu / secs * 100 : -1, cpu_per_msg,
            (own_end - own_start) / secs * 100, rss_end, rss_per_conn);
