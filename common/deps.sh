@@ -6,6 +6,7 @@
 #
 #   build   a C compiler, make, pkg-config, cJSON
 #   test    bats-core with bats-support and bats-assert
+#   bench   gnuplot, for the benchmark plots (make bench)
 set -euo pipefail
 
 apt_pkgs=() brew_pkgs=() what=()
@@ -37,6 +38,9 @@ for group in "$@"; do
         need "bats-core" "command -v bats" bats bats-core
         need "bats-support" "bats_lib bats-support" bats-support bats-core/bats-core/bats-support
         need "bats-assert" "bats_lib bats-assert" bats-assert bats-core/bats-core/bats-assert
+        ;;
+    bench)
+        need "gnuplot (bench plots)" "command -v gnuplot" gnuplot-nox gnuplot
         ;;
     *) echo "deps.sh: unknown group '$group'" >&2; exit 2 ;;
     esac
