@@ -45,4 +45,5 @@ clean:
 	@for d in $(LESSONS) tests; do $(MAKE) --no-print-directory -C $$d clean; done
 
 # ---- Added by later work; each lives in its own folder. -------------------
+bench:: ; @$(MAKE) --no-print-directory -C bench  # benchmarks and plots, takes minutes; "::" runs it although bench/ exists
 
