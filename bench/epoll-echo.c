@@ -19,6 +19,8 @@
 #include "common.h"
 
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,6 +103,8 @@ static void accept_clients(int listener)
             continue;
         }
         c->fd = fd;
+        int one = 1;            /* no Nagle, as in lesson 01 */
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         watch(c, EPOLL_CTL_ADD, EPOLLIN);
     }
 }

@@ -173,6 +173,9 @@ static uint64_t now_ns(void)
  * truth (the same idea as HdrHistogram, in a dozen lines). */
 enum { SUB_BITS = 5, SUBS = 1 << SUB_BITS, N_BUCKETS = 64 * SUBS };
 static uint64_t histogram[N_BUCKETS], hist_count, hist_max;
+/* Replies that took 40 ms or more: the tell-tale of Nagle's algorithm
+ * meeting a delayed ACK (Linux delays an ACK by at least 40 ms). */
+static uint64_t over_40ms;
 
 static unsigned bucket_of(uint64_t ns)
 {
@@ -197,6 +200,7 @@ static void record_latency(uint64_t ns)
 {
     histogram[bucket_of(ns)]++;
     hist_count++;
+    over_40ms += ns >= 40000000u;
     if (ns > hist_max)
         hist_max = ns;
 }
@@ -842,8 +846,8 @@ int main(int argc, char **argv)
     printf("%s: %zu connections, %ld-byte requests, depth %ld, measured %.2f s\n",
            mode_names[opt.mode], n_conns, opt.size, opt.depth, secs);
     printf("  messages  %" PRIu64 " (%.0f/s), %.2f MB/s received\n", msgs_measured, rate, mbps);
-    printf("  latency   p50 %.1f us, p99 %.1f us, max %.1f us (%" PRIu64 " samples)\n",
-           p50, p99, max, hist_count);
+    printf("  latency   p50 %.1f us, p99 %.1f us, max %.1f us (%" PRIu64 " samples, %" PRIu64
+           " of them 40 ms or more)\n", p50, p99, max, hist_count, over_40ms);
     printf("  errors    %" PRIu64 ", %zu of %zu connections open at the end\n",
            errors, still_open, n_conns);
     if (cpu >= 0)
@@ -851,10 +855,10 @@ int main(int argc, char **argv)
                cpu / secs * 100, cpu_per_msg, rss_end, rss_per_conn);
     printf("  loadgen   %.0f%% of a core\n", (own_end - own_start) / secs * 100);
     printf("result mode=%s conns=%ld idle_conns=%ld size=%ld depth=%ld rate=%ld secs=%.2f msgs=%" PRIu64
-           " msgs_per_s=%.0f mb_per_s=%.2f p50_us=%.1f p99_us=%.1f max_us=%.1f errors=%" PRIu64
+           " msgs_per_s=%.0f mb_per_s=%.2f p50_us=%.1f p99_us=%.1f max_us=%.1f over_40ms=%" PRIu64 " errors=%" PRIu64
            " server_cpu_pct=%.0f cpu_us_per_msg=%.3f loadgen_cpu_pct=%.0f rss_kib=%ld rss_per_conn_b=%ld\n",
            mode_names[opt.mode], opt.conns, opt.idle_conns, opt.size, opt.depth, opt.mode == CHAT ? opt.rate : 0,
-           secs, msgs_measured, rate, mbps, p50, p99, max, errors,
+           secs, msgs_measured, rate, mbps, p50, p99, max, over_40ms, errors,
            cpu >= 0 ? cpu / secs * 100 : -1, cpu_per_msg,
            (own_end - own_start) / secs * 100, rss_end, rss_per_conn);
     return errors ? 1 : 0;
