@@ -1,7 +1,8 @@
 # bench/plots.gp — PNG plots from results/results.tsv (run.sh calls it with
 # -e "dir='results'"). Columns: 1 case, 2 server, 3 x, 4 runs, 5 msgs_per_s,
 # 6 mb_per_s, 7 p50_us, 8 p99_us, 9 max_us, 10 errors, 11 cpu_us_per_msg,
-# 12 server_cpu_pct, 13 loadgen_cpu_pct, 14 rss_kib, 15 rss_per_conn_b.
+# 12 server_cpu_pct, 13 loadgen_cpu_pct, 14 rss_kib, 15 rss_per_conn_b,
+# 16 over_40ms (replies that took 40 ms or more).
 if (!exists("dir")) dir = "results"
 tsv = dir . "/results.tsv"
 # rows(case, server): the rows of one case and server, header dropped.

@@ -38,7 +38,7 @@ if [ "${PIN:-1}" != 0 ] && command -v taskset >/dev/null && [ "$(getconf _NPROCE
     PIN_SERVER=(taskset -c 0) PIN_LOAD=(taskset -c 1)
 fi
 
-COLUMNS_OUT="msgs_per_s mb_per_s p50_us p99_us max_us errors cpu_us_per_msg server_cpu_pct loadgen_cpu_pct rss_kib rss_per_conn_b"
+COLUMNS_OUT="msgs_per_s mb_per_s p50_us p99_us max_us errors cpu_us_per_msg server_cpu_pct loadgen_cpu_pct rss_kib rss_per_conn_b over_40ms"
 # A full run starts afresh; ONLY=... replaces just the rows of those cases.
 if [ -z "$ONLY" ]; then
     rm -f "$OUT/runs.tsv"
