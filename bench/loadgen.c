@@ -12,6 +12,7 @@
  * stops by itself: each phase has a deadline on the monotonic clock.
  *
  *   loadgen --port P --mode echo  --conns 100 --size 64           ping-pong
+ *   loadgen --port P --mode echo  --conns 10 --idle-conns 10000   + idle ones
  *   loadgen --port P --mode echo  --conns 10 --size 16384 --depth 4  bulk
  *   loadgen --port P --mode lines --conns 10 --depth 16       lesson 02
  *   loadgen --port P --mode rpc   --conns 1 --depth 128       lesson 03
@@ -26,6 +27,12 @@
  *   5. I/O             connect, write, read, and keep the pipeline full
  *   6. the server      CPU time and memory from /proc (Linux)
  *   7. main            phases: connect, warm up, measure, drain, report
+ *
+ * The loadgen is itself a poll() program, so it pays what it measures: every
+ * poll() call costs time for every fd in the list. That is why it leaves
+ * out of its list what it does not need to hear from (closed sockets, and
+ * the --idle-conns once connected), exactly as a lesson server asks only for
+ * what each client needs (want_read, want_write).
  */
 #include "common.h"
 
