@@ -806,6 +806,10 @@ int main(int argc, char **argv)
         }
     }
 
+    free(pfds);
+    free(polled);
+    freeaddrinfo(server_addr);
+
     /* ---- Report ---- */
     /* The idle connections we did not poll: still open? read() on a
      * non-blocking socket says at once: EAGAIN = open and quiet, 0 = closed. */
