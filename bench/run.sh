@@ -16,7 +16,7 @@
 # (1 repeat, 1 s), ONLY=case[,case] to run some cases (pingpong, idle-scan,
 # bulk, lines, rpc, chat, idle).
 set -uo pipefail
-cd "$(dirname "$0")"
+cd "$(dirname "$0")" || exit
 REPO=$(cd .. && pwd)
 REPEATS=${REPEATS:-3} DURATION=${DURATION:-3} WARMUP=${WARMUP:-1}
 if [ -n "${QUICK:-}" ]; then REPEATS=1 DURATION=1; fi
@@ -47,7 +47,7 @@ elif [ -f "$OUT/runs.tsv" ]; then
     mv "$OUT/runs.tsv.new" "$OUT/runs.tsv"
 fi
 [ -f "$OUT/runs.tsv" ] ||
-    printf 'case\tserver\tx\trepeat\t%s\n' "$(echo $COLUMNS_OUT | tr ' ' '\t')" >"$OUT/runs.tsv"
+    printf 'case\tserver\tx\trepeat\t%s\n' "$(echo "$COLUMNS_OUT" | tr ' ' '\t')" >"$OUT/runs.tsv"
 
 # server_path NAME: the binary for a lesson name or "epoll".
 server_path() {
