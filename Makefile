@@ -45,6 +45,7 @@ clean:
 	@for d in $(LESSONS) tests slides; do $(MAKE) --no-print-directory -C $$d clean; done
 
 # ---- Added by later work; each lives in its own folder. -------------------
+bench:: ; @$(MAKE) --no-print-directory -C bench  # benchmarks and plots, takes minutes; "::" runs it although bench/ exists
 
 
 # Slides (slides/README.md): Marp decks as self-contained HTML in slides/build/,

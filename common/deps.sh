@@ -12,6 +12,7 @@
 #           jayson for lesson 03's tests, Marp CLI for the slides
 #   slides  node, and Graphviz for the diagrams
 #   hardening  clang with libFuzzer, valgrind, cppcheck, clang-tidy, shellcheck
+#   bench   gnuplot, for the benchmark plots (make bench)
 set -euo pipefail
 
 apt_pkgs=() brew_pkgs=() what=() npm_ci=false
@@ -75,6 +76,9 @@ for group in "$@"; do
         need "cppcheck" "command -v cppcheck" cppcheck cppcheck
         need "clang-tidy" "command -v clang-tidy" clang-tidy llvm
         need "shellcheck" "command -v shellcheck" shellcheck shellcheck
+        ;;
+    bench)
+        need "gnuplot (bench plots)" "command -v gnuplot" gnuplot-nox gnuplot
         ;;
     *) echo "deps.sh: unknown group '$group'" >&2; exit 2 ;;
     esac

@@ -1,0 +1,167 @@
+#!/usr/bin/env bash
+# bench/run.sh — the benchmark matrix of issue 7. `make bench` runs it.
+#
+# For every case: start the server (pinned to CPU 0), run bench/loadgen
+# against it (pinned to CPU 1) with --server-pid so it reads the server's CPU
+# time and memory, stop the server; REPEATS times; then take medians.
+#
+#   results/runs.tsv      one row per run
+#   results/results.tsv   medians per case, server and x (errors: the total)
+#   results/summary.md    the numbers next to the targets
+#   results/*.png         plots (if gnuplot is installed)
+#   results/logs/         every server log and loadgen report (not committed)
+#
+# A lesson whose server is not built (or not written yet) is skipped with a
+# message. Environment: REPEATS (3), DURATION (3 s), WARMUP (1 s), QUICK=1
+# (1 repeat, 1 s), ONLY=case[,case] to run some cases (pingpong, idle-scan,
+# bulk, lines, rpc, chat, idle).
+set -uo pipefail
+cd "$(dirname "$0")" || exit
+REPO=$(cd .. && pwd)
+REPEATS=${REPEATS:-3} DURATION=${DURATION:-3} WARMUP=${WARMUP:-1}
+if [ -n "${QUICK:-}" ]; then REPEATS=1 DURATION=1; fi
+ONLY=${ONLY:-}
+OUT=results LOGS=results/logs
+mkdir -p "$LOGS"
+
+# The server needs a file descriptor per connection: 10,000 and more.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null
+if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt 10100 ]; then
+    echo "bench: only $(ulimit -n) file descriptors allowed; the 10,000-connection cases will fail"
+fi
+
+# Server and load generator on different cores, when there are two.
+PIN_SERVER=() PIN_LOAD=()
+# PIN=0 turns it off (on a busy shared machine a pinned process cannot move
+# away from a core that someone else is using).
+if [ "${PIN:-1}" != 0 ] && command -v taskset >/dev/null && [ "$(getconf _NPROCESSORS_ONLN)" -ge 2 ]; then
+    PIN_SERVER=(taskset -c 0) PIN_LOAD=(taskset -c 1)
+fi
+
+COLUMNS_OUT="msgs_per_s mb_per_s p50_us p99_us max_us errors cpu_us_per_msg server_cpu_pct loadgen_cpu_pct rss_kib rss_per_conn_b over_40ms"
+# A full run starts afresh; ONLY=... replaces just the rows of those cases.
+if [ -z "$ONLY" ]; then
+    rm -f "$OUT/runs.tsv"
+elif [ -f "$OUT/runs.tsv" ]; then
+    awk -F'\t' -v only=",$ONLY," 'NR == 1 || index(only, "," $1 ",") == 0' "$OUT/runs.tsv" >"$OUT/runs.tsv.new"
+    mv "$OUT/runs.tsv.new" "$OUT/runs.tsv"
+fi
+[ -f "$OUT/runs.tsv" ] ||
+    printf 'case\tserver\tx\trepeat\t%s\n' "$(echo "$COLUMNS_OUT" | tr ' ' '\t')" >"$OUT/runs.tsv"
+
+# server_path NAME: the binary for a lesson name or "epoll".
+server_path() {
+    case $1 in
+    epoll) echo "$REPO/bench/epoll-echo" ;;
+    *) echo "$REPO/lessons/$1/server" ;;
+    esac
+}
+
+# run CASE SERVER X "SERVER ARGS" LOADGEN ARGS...: REPEATS runs of one point.
+run() {
+    local case=$1 server=$2 x=$3 server_args=$4
+    shift 4
+    [ -n "$ONLY" ] && [[ ",$ONLY," != *",$case,"* ]] && return 0
+    local bin
+    bin=$(server_path "$server")
+    if [ ! -x "$bin" ]; then
+        echo "skip: $case $server x=$x: ${bin#"$REPO"/} is not built (lesson not there yet?)"
+        return 0
+    fi
+    local r
+    for ((r = 1; r <= REPEATS; r++)); do
+        local tag="$case-$server-$x-$r" out log report pid port
+        out=$LOGS/$tag.out log=$LOGS/$tag.server.log report=$LOGS/$tag.loadgen
+        : >"$out"
+        # shellcheck disable=SC2086
+        "${PIN_SERVER[@]}" "$bin" --port 0 $server_args >"$out" 2>"$log" &
+        pid=$!
+        for _ in $(seq 200); do grep -q '^listening on ' "$out" && break; kill -0 $pid 2>/dev/null || break; sleep 0.05; done
+        port=$(sed -n 's/^listening on .*:\([0-9][0-9]*\)$/\1/p' "$out")
+        if [ -z "$port" ]; then
+            echo "FAIL: $tag: the server did not start: $(tail -3 "$log")"
+            kill $pid 2>/dev/null; wait $pid 2>/dev/null
+            return 0
+        fi
+        "${PIN_LOAD[@]}" ./loadgen --port "$port" --server-pid $pid \
+            --duration "$DURATION" --warmup "$WARMUP" "$@" >"$report" 2>&1
+        if ! kill -0 $pid 2>/dev/null; then
+            echo "FAIL: $tag: the server died: $(tail -3 "$log")"
+        fi
+        kill $pid 2>/dev/null; wait $pid 2>/dev/null
+        local result
+        result=$(grep '^result ' "$report")
+        if [ -z "$result" ]; then
+            echo "FAIL: $tag: no result from loadgen: $(tail -3 "$report")"
+            continue
+        fi
+        # "result k=v k=v ..." -> the columns we keep, in order.
+        local row=() col
+        for col in $COLUMNS_OUT; do
+            row+=("$(tr ' ' '\n' <<<"$result" | sed -n "s/^$col=//p")")
+        done
+        printf '%s\t%s\t%s\t%s\t%s\n' "$case" "$server" "$x" "$r" "$(IFS=$'\t'; echo "${row[*]}")" >>"$OUT/runs.tsv"
+        printf '%-9s %-16.16s x=%-5s #%d %8s msg/s %8s MB/s  p50 %8s us  p99 %8s us  cpu/msg %7s us  rss/conn %5s B  err %s\n' \
+            "$case" "$server" "$x" "$r" "${row[0]}" "${row[1]}" "${row[2]}" "${row[3]}" "${row[6]}" "${row[10]}" "${row[5]}"
+    done
+}
+
+echo "bench: $REPEATS repeats of ${WARMUP}s warm-up + ${DURATION}s; pinning: ${PIN_SERVER[*]:-none} / ${PIN_LOAD[*]:-none}"
+
+# 01 vs the epoll yardstick: 64-byte ping-pong as connections grow.
+for n in 1 10 100 1000 10000; do
+    for s in 01-echo epoll; do run pingpong $s $n "" --mode echo --size 64 --conns $n; done
+done
+# The same 10 busy clients, plus more and more idle ones: poll()'s O(n) scan.
+for idle in 0 100 1000 10000; do
+    for s in 01-echo epoll; do run idle-scan $s $idle "" --mode echo --size 64 --conns 10 --idle-conns $idle; done
+done
+# Bulk: 16 KiB messages, four in flight per connection.
+for s in 01-echo epoll; do run bulk $s 10 "" --mode echo --size 16384 --depth 4 --conns 10; done
+# 02: lines, one at a time and 16 in flight (x = depth).
+for d in 1 16; do run lines 02-line-framing $d "" --mode lines --size 64 --conns 10 --depth $d; done
+# 03: JSON-RPC ping on one connection, single and pipelined (x = depth).
+for d in 1 128; do run rpc 03-rpc $d "" --mode rpc --conns 1 --depth $d; done
+# 04: one sender at 100 lines/s, N receivers (x = N).
+for n in 10 100 1000; do run chat 04-chat-broadcast $n "" --mode chat --conns $n --rate 100 --size 64; done
+# Memory: 10,000 idle connections held (05; 01 and 02 for comparison).
+for s in 01-echo 02-line-framing 05-shutdown-timeouts-limits; do
+    args=""
+    [ $s = 05-shutdown-timeouts-limits ] && args="--max-clients 10100 --idle-timeout 3600"
+    run idle $s 10000 "$args" --mode idle --conns 10000
+done
+
+# ---- Medians ---------------------------------------------------------------
+# Per (case, server, x): the median of each column over the repeats, except
+# errors, which are added up: one error in any run is worth seeing.
+awk -F'\t' -v OFS='\t' '
+function median(key, col,    n, i, j, t, v) {
+    n = split(vals[key, col], v, " ")
+    for (i = 2; i <= n; i++) for (j = i; j > 1 && v[j-1] + 0 > v[j] + 0; j--) { t = v[j]; v[j] = v[j-1]; v[j-1] = t }
+    return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+}
+NR == 1 { ncol = NF; for (i = 1; i <= NF; i++) name[i] = $i; $4 = "runs"; print; next }
+{
+    key = $1 OFS $2 OFS $3
+    if (!(key in runs)) order[++nkeys] = key
+    runs[key]++
+    for (i = 5; i <= NF; i++) vals[key, i] = vals[key, i] (vals[key, i] == "" ? "" : " ") $i
+}
+END {
+    for (k = 1; k <= nkeys; k++) {
+        key = order[k]; line = key OFS runs[key]
+        for (i = 5; i <= ncol; i++) {
+            if (name[i] == "errors") { n = split(vals[key, i], v, " "); s = 0; for (j = 1; j <= n; j++) s += v[j]; line = line OFS s }
+            else line = line OFS median(key, i)
+        }
+        print line
+    }
+}' "$OUT/runs.tsv" >"$OUT/results.tsv"
+echo "bench: medians in bench/$OUT/results.tsv"
+
+./summary.sh "$OUT/results.tsv" >"$OUT/summary.md" && echo "bench: targets in bench/$OUT/summary.md"
+if command -v gnuplot >/dev/null; then
+    gnuplot -e "dir='$OUT'" plots.gp && echo "bench: plots in bench/$OUT/*.png"
+else
+    echo "bench: gnuplot not installed (common/deps.sh bench): no plots"
+fi
