@@ -211,13 +211,14 @@ welcome() {
     wait_for_log "as guest1"
     bg_client reader --timeout 30 lines 4100
     in_room reader
-    # 16 MiB in 64 KiB bursts, 1 ms apart: more than any socket buffers
-    # hold, at a pace a reading client keeps up with.
+    # 16 MiB in 64 KiB bursts, 10 ms apart: more than any socket buffers
+    # hold, at a pace a reading client keeps up with even on a busy machine
+    # (if it fell 256 KiB behind, it would rightly be dropped as too slow).
     mkdir "$BATS_TEST_TMPDIR/chunks"
     seq -f "%g $(printf '%4000s' '' | tr ' ' x)" 1 4096 |
         split -l 16 - "$BATS_TEST_TMPDIR/chunks/c."
     local ops=() f
-    for f in "$BATS_TEST_TMPDIR"/chunks/c.*; do ops+=(file "$f" sleep 1); done
+    for f in "$BATS_TEST_TMPDIR"/chunks/c.*; do ops+=(file "$f" sleep 10); done
     run client --timeout 30 "${ops[@]}" send '/quit\n' eof
     assert_success
     assert_output "$(printf '%s\n* guest1 left (too slow to keep up)\nbye, guest3' "$(welcome guest3)")"

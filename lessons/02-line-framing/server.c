@@ -21,6 +21,8 @@
 #include "common.h"
 
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -245,6 +247,11 @@ static void accept_clients(int listener)
         }
         conns = bigger;
         c->fd = fd;
+        /* Send each reply at once. Otherwise Nagle's algorithm holds a small
+         * write back while an earlier one is unacknowledged, and a client
+         * that delays its ACK (by 40 ms on Linux) turns that into a stall. */
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         c->want_read = true;
         addr_to_string((struct sockaddr *)&addr, addr_len, c->peer);
         conns[n_conns++] = c;

@@ -33,6 +33,8 @@
 #include "common.h"
 
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
@@ -689,6 +691,11 @@ static void accept_clients(void)
         }
         conns = bigger;
         c->fd = fd;
+        /* Send each message at once. Otherwise Nagle's algorithm holds a small
+         * write back while an earlier one is unacknowledged, and a client
+         * that delays its ACK (by 40 ms on Linux) turns that into a stall. */
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         c->want_read = true;
         c->in_room = true;
         c->idle.conn = c->stall.conn = c;
