@@ -244,3 +244,22 @@ assert_server_sleeps() {
     assert_failure 2
     assert_output --partial "--max-queue must hold two of the longest lines"
 }
+
+@test "05: a client that never stops talking is still written to, not dropped as too slow" {
+    start_server "$LESSON" --write-timeout 1
+    # Empty lines are keep-alives. guest1 sends ~200 MB of them as fast as
+    # it can (16 KiB per write), so poll() finds it readable on every turn
+    # for longer than the write timeout; its queue must be written all the
+    # same. (With "else if" in the event loop it was dropped as too slow.)
+    local block
+    block=$(printf '\\n%.0s' $(seq 16384))
+    bg_client talker --timeout 30 repeat 12000 "$block" send '/quit\n' eof
+    wait_for_log "as guest1"
+    run client send 'hi\n' send '/quit\n' eof
+    assert_success
+    bg_done talker
+    assert_line "guest2: hi"
+    assert_line "bye, guest1"
+    run grep "too slow" "$SERVER_LOG"
+    assert_failure
+}

@@ -612,7 +612,10 @@ int main(int argc, char **argv)
             short ev = pfds[i + 1].revents;
             if (c->want_read && (ev & (POLLIN | POLLHUP | POLLERR)))
                 on_readable(c);
-            else if (c->want_write && (ev & (POLLOUT | POLLHUP | POLLERR)))
+            /* Not "else": unlike lessons 01-03, a chat client can want both
+             * at once (it talks while the room's lines queue up for it), and
+             * one that never stops talking must still be written to. */
+            if (!c->want_close && c->want_write && (ev & (POLLOUT | POLLHUP | POLLERR)))
                 on_writable(c);
         }
         /* New clients are appended after the n we polled, so they are not
