@@ -20,7 +20,7 @@
  *
  * Read it top to bottom:
  *   1. limits (options), struct conn, the clock, timer lists
- *   2. messages and the room      unchanged from lesson 04
+ *   2. messages and the room      as in lesson 04; the bound is max_queue
  *   3. run_command, handle_lines  unchanged, but the input buffer comes and goes
  *   4. on_readable, on_writable, what_next   now also start and stop timers
  *   5. accept_clients             --max-clients, out of file descriptors
@@ -77,7 +77,7 @@ static const struct cli_number options[] = {
       &idle_timeout, 1, 7 * 24 * 3600 },
     { "write-timeout", "SECONDS", "drop a client whose output makes no progress for this long",
       &write_timeout, 1, 24 * 3600 },
-    { "drain-timeout", "SECONDS", "at shutdown, time to send what is queued; 0: none",
+    { "drain-timeout", "SECONDS", "at shutdown, time to send what is queued; 0: one try, then close",
       &drain_timeout, 0, 3600 },
 };
 
@@ -479,9 +479,9 @@ static void what_next(struct conn *c)
     bool pending = c->q_count > 0;
     c->want_write = pending;
     /* Back-pressure, as in lesson 02, but only on what the client asks of
-     * us: while QUEUE_PAUSE bytes wait for it, we stop reading it, and its
+     * us: while queue_pause bytes wait for it, we stop reading it, and its
      * next commands wait in the kernel. The others' messages still queue up,
-     * and MAX_QUEUE decides when it is too slow to stay. */
+     * and max_queue decides when it is too slow to stay. */
     c->want_read = !c->eof && !c->closing && c->q_bytes < queue_pause;
     /* The stall timer runs while output waits: a client that reads nothing
      * for write_timeout is dropped (section 6). */
@@ -660,8 +660,14 @@ static void accept_clients(void)
                     return;             /* nobody else is waiting */
                 errno = err;
             }
-            /* No spare (or another error): stop polling the listener
-             * until a client leaves and frees a descriptor. */
+            if (errno != EMFILE && errno != ENFILE) {
+                /* e.g. ENOBUFS, or a network error on that connection:
+                 * nothing to wait for, so try again next turn. */
+                log_msg("accept failed: %s", strerror(errno));
+                return;
+            }
+            /* Out of descriptors and no spare: stop polling the listener
+             * until a client leaves and frees one. */
             log_msg("accept failed: %s; not accepting until a client leaves", strerror(errno));
             listener_paused = true;
             return;
@@ -901,6 +907,7 @@ static int drain_status(void)
         return -1;
     size_t unsent = 0;
     for (size_t i = 0; i < n_conns; i++) {
+        send_queue(conns[i]);           /* one last try: what fits is not lost */
         unsent += conns[i]->q_bytes;
         conns[i]->want_close = true;
     }
@@ -958,7 +965,9 @@ int main(int argc, char **argv)
             };
         }
 
-        /* Sleep until a socket is ready or the nearest deadline comes. */
+        /* Sleep until a socket is ready or the nearest deadline comes
+         * (read the clock first: this turn's work took time too). */
+        now = clock_ms();
         int ready = poll(pfds, n + 2, poll_timeout());
         now = clock_ms();
         if (ready < 0) {
