@@ -57,9 +57,10 @@ slides: deps-slides
 	@$(MAKE) --no-print-directory -C slides
 slides-pdf: deps-slides
 	@$(MAKE) --no-print-directory -C slides pdf
-# make diff L=02: what lesson 02 changed against lesson 01 (server sources).
+# make diff L=02: what lesson 02 changed against lesson 01 (server sources);
+# FROM=NN compares with another lesson (make diff L=04 FROM=02).
 diff:
-	@slides/tools/lesson-diff.sh $(L)
+	@slides/tools/lesson-diff.sh $(L) $(FROM)
 
 # Hardening: fuzzing, memcheck, static analysis (tests/fuzz/, tests/valgrind.sh,
 # tests/lint/; the hostile-client suite is tests/hostile.bats, run by make test).

@@ -204,7 +204,8 @@ assert_server_sleeps() {
     assert_server_sleeps
 
     # A client leaves: its descriptor is free, and the next one gets in.
-    exec {fds[1]}>&-
+    local second=${fds[1]}
+    exec {second}>&-
     wait_for_log "guest2 left"
     run client lines 1
     assert_output "$(welcome "guest$((${#fds[@]} + 1))")"

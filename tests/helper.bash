@@ -58,6 +58,7 @@ bg_done() {
     wait "$(cat "$BATS_TEST_TMPDIR/$1.pid")" ||
         fail "client $1 failed: $(cat "$BATS_TEST_TMPDIR/$1.err")"
     output=$(head -n "${2:-1000000}" "$BATS_TEST_TMPDIR/$1")
+    # shellcheck disable=SC2034 # like bats' run: the test reads $output and $lines
     mapfile -t lines <<<"$output"
 }
 

@@ -61,7 +61,7 @@ enum {
 /* Every limit is an option; these are the defaults (see --help, README). */
 static long max_clients = 1000;
 static long max_line = 4096;            /* longest line, without "\n" or "\r\n" */
-static long max_queue = 256 * 1024;     /* unsent bytes a client may have */
+static long max_queue = 256L * 1024;     /* unsent bytes a client may have */
 static long idle_timeout = 300;         /* seconds without a line from a client */
 static long write_timeout = 30;         /* seconds without output progress */
 static long drain_timeout = 5;          /* seconds to flush queues at shutdown */
@@ -70,13 +70,13 @@ static const struct cli_number options[] = {
     { "max-clients", "N", "clients at once; the next is told \"server full\"",
       &max_clients, 1, 1000000 },
     { "max-line", "BYTES", "longest line a client may send",
-      &max_line, 16, 1024 * 1024 },
+      &max_line, 16, 1024L * 1024 },
     { "max-queue", "BYTES", "unsent bytes a client may have before it is dropped",
       &max_queue, 4096, 1024L * 1024 * 1024 },
     { "idle-timeout", "SECONDS", "close a client that sends no line for this long",
-      &idle_timeout, 1, 7 * 24 * 3600 },
+      &idle_timeout, 1, 7L * 24 * 3600 },
     { "write-timeout", "SECONDS", "drop a client whose output makes no progress for this long",
-      &write_timeout, 1, 24 * 3600 },
+      &write_timeout, 1, 24L * 3600 },
     { "drain-timeout", "SECONDS", "at shutdown, time to send what is queued; 0: one try, then close",
       &drain_timeout, 0, 3600 },
 };
@@ -528,7 +528,7 @@ static bool send_queue(struct conn *c)
             timer_start(&stall_timers, &c->stall);   /* progress: wait anew */
         size_t left = (size_t)n;
         c->q_bytes -= left;
-        while (left > 0) {
+        while (left > 0 && c->q_count > 0) {
             size_t rest = c->queue[c->q_head]->len - c->q_sent;
             if (left < rest) {
                 c->q_sent += left;

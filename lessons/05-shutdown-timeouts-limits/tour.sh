@@ -11,9 +11,14 @@ full_house() {
 }
 
 # A client is connected when SIGTERM comes: it gets the notice, then the close.
+# shellcheck disable=SC2154 # $tmp, $server_pid: common/tour.sh's
 graceful_stop() {
     "$TCPC" --port "$PORT" --timeout 10 send '/nick last\n' eof >"$tmp/last" &
-    sleep 0.3
+    local i
+    for ((i = 0; i < 250; i++)); do     # until the server has seen it
+        grep -q 'is now last' "$tmp/log" && break
+        sleep 0.02
+    done
     kill -TERM "$server_pid"
     wait                                # for the client: it ends at the close
     echo "the client got:"
