@@ -327,9 +327,9 @@ static bool answer_batch(const cJSON *batch, cJSON **reply)
 {
     int n = cJSON_GetArraySize(batch);
     if (n == 0 || n > RPC_MAX_BATCH) {
-        *reply = error_reply(RPC_INVALID_REQUEST,
-                             n ? "a batch holds at most 1000 requests" : NULL,
-                             cJSON_CreateNull());
+        char why[64];
+        snprintf(why, sizeof why, "a batch holds at most %d requests", RPC_MAX_BATCH);
+        *reply = error_reply(RPC_INVALID_REQUEST, n ? why : NULL, cJSON_CreateNull());
         return *reply != NULL;
     }
     cJSON *replies = cJSON_CreateArray();

@@ -22,7 +22,8 @@ enum {
 };
 
 /* A batch may hold at most this many requests: it bounds the size of the
- * reply (and of the memory used to build it). Lesson 05 makes limits options. */
+ * reply (and of the memory used to build it). Lesson 05 shows how to make such
+ * limits command-line options. */
 enum { RPC_MAX_BATCH = 1000 };
 
 /* Answer one request line: line[0..len), without its "\n". On success it

@@ -113,6 +113,14 @@ static void refuse(struct conn *c, const char *why)
     c->closing = true;
 }
 
+/* The error for a line over MAX_LINE, built from the constant itself. */
+static void refuse_long_line(struct conn *c)
+{
+    char why[64];
+    snprintf(why, sizeof why, "line longer than %d bytes", MAX_LINE);
+    refuse(c, why);
+}
+
 /* Answer the line in c->in[start..end); c->in[end] is its '\n', or the
  * end of the input when the client closed in the middle of a line. */
 static void answer_line(struct conn *c, size_t start, size_t end)
@@ -121,7 +129,7 @@ static void answer_line(struct conn *c, size_t start, size_t end)
     if (len > 0 && c->in[end - 1] == '\r')
         len--;                          /* telnet and Windows send "\r\n" */
     if (len > MAX_LINE)
-        refuse(c, "line longer than 65536 bytes");
+        refuse_long_line(c);
     else
         reply(c, c->in + start, len);
 }
@@ -146,7 +154,7 @@ static void answer_lines(struct conn *c)
     if (c->closing || c->want_close || c->out_len >= OUT_LIMIT || memchr(c->in, '\n', c->in_len))
         return;                         /* closing, or waiting for room */
     if (c->in_len == IN_SIZE) {
-        refuse(c, "line longer than 65536 bytes");  /* full, and still no newline */
+        refuse_long_line(c);            /* full, and still no newline */
     } else if (c->eof) {
         /* The client closed its side in the middle of a line. Like most
          * text tools, take that last unfinished line as a request too. */

@@ -325,6 +325,14 @@ static void refuse(struct conn *c, const char *why)
     c->closing = true;
 }
 
+/* The error for a line over MAX_LINE, built from the constant itself. */
+static void refuse_long_line(struct conn *c)
+{
+    char why[64];
+    snprintf(why, sizeof why, "line longer than %d bytes", MAX_LINE);
+    refuse(c, why);
+}
+
 /* Run the line in c->in[start..end); c->in[end] is its '\n', or the end
  * of the input when the client closed in the middle of a line. */
 static void run_line(struct conn *c, size_t start, size_t end)
@@ -333,7 +341,7 @@ static void run_line(struct conn *c, size_t start, size_t end)
     if (len > 0 && c->in[end - 1] == '\r')
         len--;                          /* telnet and Windows send "\r\n" */
     if (len > MAX_LINE)
-        refuse(c, "line longer than 4096 bytes");
+        refuse_long_line(c);
     else
         run_command(c, c->in + start, len);
 }
@@ -358,7 +366,7 @@ static void handle_lines(struct conn *c)
     if (c->closing || c->q_bytes >= QUEUE_PAUSE || memchr(c->in, '\n', c->in_len))
         return;                         /* closing, or waiting for room */
     if (c->in_len == IN_SIZE) {
-        refuse(c, "line longer than 4096 bytes");   /* full, and still no newline */
+        refuse_long_line(c);            /* full, and still no newline */
     } else if (c->eof) {
         /* The client closed its side, maybe in the middle of a line: that
          * last line counts too. Then it leaves; what is queued still goes. */

@@ -61,7 +61,7 @@ enum {
 /* Every limit is an option; these are the defaults (see --help, README). */
 static long max_clients = 1000;
 static long max_line = 4096;            /* longest line, without "\n" or "\r\n" */
-static long max_queue = 256L * 1024;     /* unsent bytes a client may have */
+static long max_queue = 256L * 1024;    /* unsent bytes a client may have */
 static long idle_timeout = 300;         /* seconds without a line from a client */
 static long write_timeout = 30;         /* seconds without output progress */
 static long drain_timeout = 5;          /* seconds to flush queues at shutdown */
