@@ -25,6 +25,10 @@ stop_start() {
     shift
     printf '\n%s━━ %s ━━%s %s\n' "$B" "$LESSON" "$R" "$title"
     printf '%s$ lessons/%s/server --port 0 %s%s\n' "$D" "$LESSON" "$*" "$R"
+    # Empty the files first, here: the server's own redirection happens in
+    # the child, and until then the last stop's readiness line is still there.
+    : >"$tmp/out"
+    : >"$tmp/log"
     "$REPO/lessons/$LESSON/server" --port 0 "$@" >"$tmp/out" 2>"$tmp/log" &
     server_pid=$!
     log_seen=0

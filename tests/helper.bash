@@ -19,6 +19,9 @@ start_server() {
     shift
     SERVER_OUT=$BATS_TEST_TMPDIR/server.out
     SERVER_LOG=$BATS_TEST_TMPDIR/server.log
+    # Empty the files here first: the redirections below happen in the child,
+    # and a test that restarts its server must not read the old port.
+    : >"$SERVER_OUT"
     # 3>&- : bats waits for every process holding fd 3; a server must not.
     "$REPO/lessons/$lesson/server" --port 0 "$@" >"$SERVER_OUT" 2>"$SERVER_LOG" 3>&- &
     SERVER_PID=$!

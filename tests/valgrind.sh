@@ -91,6 +91,7 @@ for dir in "${lessons[@]}"; do
     leak_kinds=definite,indirect,possible
     [ "$GRACEFUL" = 1 ] && leak_kinds=all
     log=$tmp/$lesson.valgrind
+    : >"$tmp/out"                       # no readiness line left from the last lesson
     valgrind --tool=memcheck --leak-check=full --show-leak-kinds="$leak_kinds" \
         --errors-for-leak-kinds="$leak_kinds" --track-origins=yes \
         --error-exitcode=99 --log-file="$log" \
