@@ -25,15 +25,14 @@ tests/tcpc:
 
 deps-build:
 	@common/deps.sh build
-deps-test:
-	@common/deps.sh build test node slides
-deps:
+deps deps-test:
 	@common/deps.sh build test node slides
 
 tour: deps-build build tests/tcpc
 	@common/tour.sh $(LESSONS)
 
-test: deps-test build tests/tcpc
+# tests/fuzz: tests/fuzz.bats replays the saved fuzz inputs through them.
+test: deps-test build tests/tcpc tests/fuzz
 	@tests/run
 
 # The same suite against binaries built with AddressSanitizer and UBSan: any
@@ -41,7 +40,7 @@ test: deps-test build tests/tcpc
 check:
 	@$(MAKE) --no-print-directory SANITIZE=1 test
 
-clean:
+clean: clean-fuzz
 	@for d in $(LESSONS) tests slides; do $(MAKE) --no-print-directory -C $$d clean; done
 
 # ---- Added by later work; each lives in its own folder. -------------------
@@ -72,13 +71,11 @@ deps-hardening:
 	@common/deps.sh build test hardening
 tests/fuzz:
 	@$(MAKE) --no-print-directory -C tests/fuzz
-test: tests/fuzz    # tests/fuzz.bats replays the saved fuzz inputs
 fuzz: deps-hardening tests/fuzz
 	@$(MAKE) --no-print-directory -C tests/fuzz fuzz
 valgrind: deps-hardening build tests/tcpc
 	@tests/valgrind.sh $(LESSONS)
 lint: deps-hardening
 	@tests/lint/lint.sh
-clean: clean-fuzz
 clean-fuzz:
 	@$(MAKE) --no-print-directory -C tests/fuzz clean-fuzz

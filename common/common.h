@@ -85,7 +85,7 @@ int set_nonblocking(int fd);
 void addr_to_string(const struct sockaddr *sa, socklen_t len,
                     char out[ADDR_STR_MAX]);
 
-/* ---- Memory -------------------------------------------------------------- */
+/* ---- Memory (common/array.c) --------------------------------------------- */
 
 /* Make room for `need` elements in a realloc'd array, doubling its capacity.
  * Returns the (possibly moved) array, or NULL when out of memory, in which

@@ -2,7 +2,6 @@
 #include "common.h"
 
 #include <stdarg.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,20 +89,4 @@ void trace_poll(const struct pollfd *pfds, size_t n, int ready)
         sep = ", ";
     }
     trace("%s", line);   /* a very long line is cut at 900 bytes */
-}
-
-void *grow_array(void *array, size_t *capacity, size_t need, size_t elem_size)
-{
-    if (need <= *capacity)
-        return array;
-    size_t cap = *capacity ? *capacity : 16;
-    while (cap < need) {
-        if (cap > SIZE_MAX / 2 / elem_size)
-            return NULL;            /* the size would overflow size_t */
-        cap *= 2;
-    }
-    void *bigger = realloc(array, cap * elem_size);
-    if (bigger)
-        *capacity = cap;
-    return bigger;
 }

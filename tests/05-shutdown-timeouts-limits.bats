@@ -40,17 +40,12 @@ server_exits() {
     [ "$status" -eq "$1" ] || fail "exit status $status, not $1; log: $(cat "$SERVER_LOG")"
 }
 
-# CPU time the server has used, in clock ticks (Linux /proc).
-cpu_ticks() {
-    awk '{ print $14 + $15 }' "/proc/$SERVER_PID/stat"
-}
-
 assert_server_sleeps() {
     [ -r "/proc/$SERVER_PID/stat" ] || skip "no /proc here"
     local before after
-    before=$(cpu_ticks)
+    before=$(server_cpu_ticks)
     sleep 2
-    after=$(cpu_ticks)
+    after=$(server_cpu_ticks)
     # A busy loop burns ~200 ticks in 2 s; a sleeping server about 0.
     [ $((after - before)) -lt 50 ] || fail "the server used $((after - before)) ticks in 2 s"
 }

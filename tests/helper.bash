@@ -65,6 +65,11 @@ bg_done() {
     mapfile -t lines <<<"$output"
 }
 
+# CPU time the server has used so far, in clock ticks (Linux /proc).
+server_cpu_ticks() {
+    awk '{ print $14 + $15 }' "/proc/$SERVER_PID/stat"
+}
+
 server_alive() {
     kill -0 "$SERVER_PID" 2>/dev/null
 }

@@ -40,9 +40,9 @@ probe() {
     assert_line "$PROBE_WANT"
 }
 
-# client, in the background: `bg_client OP... &` makes $! the client itself,
+# client, in the background: `exec_client OP... &` makes $! the client itself,
 # so that killing $! closes its connection.
-bg_client() {
+exec_client() {
     exec "$TCPC" --port "$PORT" "$@" 3>&-
 }
 
@@ -94,7 +94,7 @@ attack_a_million_bytes_without_a_newline() {
 
 # Connects, sends nothing, stays: others are served all the same.
 attack_silent_client_does_not_stall_others() {
-    bg_client --timeout 30 sleep 20000 &
+    exec_client --timeout 30 sleep 20000 &
     local silent=$!
     wait_until fd_count_is $((FDS_BEFORE + 1)) || true
     probe
@@ -117,7 +117,7 @@ attack_one_byte_per_second() {
         ops+=(send "${hex:i:4}" sleep 1000)
     done
     ops+=(send "${hex:12}" "${PROBE_READ[@]}")
-    bg_client "${ops[@]}" >"$BATS_TEST_TMPDIR/slow" &
+    exec_client "${ops[@]}" >"$BATS_TEST_TMPDIR/slow" &
     local slow=$!
     probe                       # answered while the slow client still drips
     kill -0 "$slow" 2>/dev/null || fail "the slow client was done before the probe"
@@ -129,7 +129,7 @@ attack_one_byte_per_second() {
 # Sends requests as fast as it can and never reads a reply: back-pressure
 # stops the server reading it long before 64 MiB, and others are served.
 attack_client_that_never_reads() {
-    bg_client --timeout 30 flood 67108864 "$PROBE_SEND" sleep 20000 >/dev/null \
+    exec_client --timeout 30 flood 67108864 "$PROBE_SEND" sleep 20000 >/dev/null \
         2>"$BATS_TEST_TMPDIR/flood" &
     local flooder=$!
     wait_until grep -q 'flood: wrote' "$BATS_TEST_TMPDIR/flood" ||
@@ -213,15 +213,12 @@ attack_out_of_file_descriptors() {
 
 # ...and while it is at the limit, it waits instead of spinning: under one
 # second of CPU in two seconds at the limit.
-cpu_ticks() {
-    awk '{ print $14 + $15 }' "/proc/$SERVER_PID/stat"
-}
 hold_at_limit() {
     wait_until at_fd_limit || return 1
     local before
-    before=$(cpu_ticks)
+    before=$(server_cpu_ticks)
     sleep 2
-    echo $(($(cpu_ticks) - before)) >"$BATS_TEST_TMPDIR/ticks"
+    echo $(($(server_cpu_ticks) - before)) >"$BATS_TEST_TMPDIR/ticks"
 }
 attack_no_busy_loop_at_fd_limit() {
     start_with_64_fds
