@@ -189,6 +189,23 @@ rpc() {
     assert_output "$(printf '{"jsonrpc":"2.0","result":["\xc3\xa9\xe2\x98\x83\xf0\x9f\x8e\x89","\xc3\xa9\xf0\x9f\x8e\x89\\t"],"id":2}')"
 }
 
+@test "03: a raw TAB or CR inside a string is -32700 (RFC 8259 section 7); between tokens it is whitespace" {
+    # tcpc turns \t and \r into the raw bytes; \\ is one backslash. Inside a
+    # string a control character must be escaped ("\t" in JSON): cJSON alone
+    # would copy the raw byte into the string and answer "a<TAB>b".
+    local bad
+    for bad in '\t' '\r'; do
+        run rpc '{"jsonrpc":"2.0","method":"echo","params":["a'"$bad"'b"],"id":1}'
+        assert_output '{"jsonrpc":"2.0","error":{"code":-32700,"message":"Parse error","data":"control character in a string"},"id":null}'
+    done
+    # The same bytes between tokens are JSON whitespace: a normal request.
+    run rpc '{\t"jsonrpc":"2.0",\r"method":"echo",\t"params":["a\\tb"],"id":1\t}'
+    assert_output '{"jsonrpc":"2.0","result":["a\tb"],"id":1}'
+    # An escaped quote does not end the string: the TAB after it is still inside.
+    run rpc '{"jsonrpc":"2.0","method":"echo","params":["a\\"\tb"],"id":1}'
+    assert_output '{"jsonrpc":"2.0","error":{"code":-32700,"message":"Parse error","data":"control character in a string"},"id":null}'
+}
+
 @test "03: blank lines are ignored; \\r\\n works; a last line without \\n is answered at EOF" {
     run client send '\n  \r\n{"jsonrpc":"2.0","method":"ping","id":1}\r\n\n{"jsonrpc":"2.0","method":"ping","id":2}' shut eof
     assert_output '{"jsonrpc":"2.0","result":"pong","id":1}
