@@ -100,9 +100,13 @@ function measure(limits) {
     // 2. Text and code size as drawn. The scale an element is drawn at is its
     //    on-screen width over its layout width (Marp fits code with an SVG
     //    transform, which getBoundingClientRect sees and offsetWidth does not).
+    //    offsetWidth is rounded to whole pixels, so measure on a wide box: the
+    //    code block's <code> (Marp scales it), else the nearest block.
     const scaleOf = (el) => {
-      for (let e = el.closest('pre code, marp-pre code') ?? el; e && e !== section; e = e.parentElement) {
-        if (e.offsetWidth > 0) return e.getBoundingClientRect().width / unit / e.offsetWidth
+      const code = el.closest('pre code, marp-pre code')
+      if (code && code.offsetWidth > 0) return code.getBoundingClientRect().width / unit / code.offsetWidth
+      for (let e = el; e && e !== section; e = e.parentElement) {
+        if (e.offsetWidth > 0 && getComputedStyle(e).display !== 'inline') return e.getBoundingClientRect().width / unit / e.offsetWidth
       }
       return 1
     }
@@ -184,6 +188,8 @@ try {
     console.log(`layout: ${name}${pending.has(deck) ? ' (pending)' : ''}: ${slides.length} slides, ${slides.filter((s) => s.problems.length).length} with problems; ` +
       `smallest code ${fmt(min('minCode'))}, text ${fmt(min('minText'))}, diagram text ${fmt(min('minDiagram'))}`)
     if (pngDir) {
+      // The on-screen controls would cover the slide's bottom.
+      await page.addStyleTag({ content: '.bespoke-marp-osc { display: none !important }' })
       for (let i = 1; i <= slides.length; i++) {
         await page.evaluate((n) => { location.hash = `#${n}` }, i)
         await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))))
