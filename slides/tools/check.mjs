@@ -13,6 +13,8 @@
 //   ```c lessons/01-echo/server.c      must appear verbatim in that file
 //   ```diff make diff L=02             must appear verbatim in `make diff L=02`
 //   ```console try-it [SERVER ARGS]    run: each "$ " line against a fresh server
+//                                      (a "$ name='...'" line sets a variable
+//                                      for the block's later lines)
 //   ```text server-log                 what that server logged (right after try-it)
 //   ```c sketch                        code that is not in the repository on purpose
 //
@@ -261,9 +263,14 @@ function runCommands(b, deck, port, defaultPort) {
     if (l.startsWith('$ ')) steps.push({ cmd: l.slice(2), want: [] })
     else if (steps.length) steps.at(-1).want.push(l)
   }
+  // A step that only sets shell variables (req='{...}') is remembered and
+  // run before each later step of the block, as in one terminal: a long
+  // request can sit in a variable instead of running off the slide.
+  const vars = []
   for (const s of steps) {
     const cmd = s.cmd.replace(new RegExp(`\\b${defaultPort}\\b`, 'g'), port)
-    const r = spawnSync('bash', ['-c', `${cmd} 2>&1`], { cwd: repo, encoding: 'utf8', timeout: 15000 })
+    if (/^[A-Za-z_]\w*=\S/.test(cmd) && !/[;&|]\s*\S/.test(cmd.replace(/'[^']*'/g, "''").replace(/\$\([^()]*\)/g, '$()'))) vars.push(cmd)
+    const r = spawnSync('bash', ['-c', `${[...vars, cmd].join('\n')} 2>&1`], { cwd: repo, encoding: 'utf8', timeout: 15000 })
     const got = r.stdout.replace(/\n$/, '').split('\n').map((l) => l.trimEnd())
     const want = s.want.map((l) => l.trimEnd())
     while (want.length && want.at(-1) === '') want.pop()
