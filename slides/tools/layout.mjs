@@ -2,7 +2,7 @@
 // browser: headless Chromium, driven by puppeteer-core (pinned in
 // package.json), loads each built deck and looks at every slide.
 //
-//   node slides/tools/layout.mjs [--png DIR] [--report-only] [--pending "DECK.html..."] DECK.html...
+//   node slides/tools/layout.mjs [--png DIR] [--shot FILE.png] [--report-only] [--pending "DECK.html..."] DECK.html...
 //
 // A slide fails, named by deck and slide number, when
 //   - anything sticks out of the slide, or reaches down into the footer;
@@ -19,7 +19,8 @@
 // and text size); exits 1 if any slide failed (0 with --report-only). Decks
 // named in --pending (one argument, space-separated) are measured and
 // reported the same way, but do not make it fail: decks still being redone.
-// --png DIR also writes every slide as DIR/DECK-NN.png, to look at by eye.
+// --png DIR also writes every slide as DIR/DECK-NN.png, to look at by eye;
+// --shot FILE.png only slide 4 of the first deck (the test checks it is not blank).
 // The browser: $CHROME_PATH, else what slides/tools/find-chrome.sh finds.
 import puppeteer from 'puppeteer-core'
 import { execFileSync } from 'node:child_process'
@@ -32,17 +33,18 @@ export const LIMITS = { code: 20, text: 22, diagram: 22, codeLines: 15 }
 
 const here = dirname(fileURLToPath(import.meta.url))
 const args = process.argv.slice(2)
-let pngDir = null, reportOnly = false
+let pngDir = null, reportOnly = false, shot = null
 const decks = [], pending = new Set()
 while (args.length) {
   const a = args.shift()
   if (a === '--png') pngDir = resolve(args.shift())
   else if (a === '--report-only') reportOnly = true
+  else if (a === '--shot') shot = resolve(args.shift())
   else if (a === '--pending') for (const d of args.shift().split(/\s+/).filter(Boolean)) pending.add(resolve(d))
   else decks.push(resolve(a))
 }
 if (!decks.length) {
-  console.error('usage: layout.mjs [--png DIR] [--report-only] [--pending "DECK.html..."] DECK.html...')
+  console.error('usage: layout.mjs [--png DIR] [--shot FILE.png] [--report-only] [--pending "DECK.html..."] DECK.html...')
   process.exit(2)
 }
 
@@ -187,6 +189,11 @@ try {
     const fmt = (v) => (Number.isFinite(v) ? `${v.toFixed(1)} px` : 'none')
     console.log(`layout: ${name}${pending.has(deck) ? ' (pending)' : ''}: ${slides.length} slides, ${slides.filter((s) => s.problems.length).length} with problems; ` +
       `smallest code ${fmt(min('minCode'))}, text ${fmt(min('minText'))}, diagram text ${fmt(min('minDiagram'))}`)
+    if (shot && deck === decks[0]) {
+      await page.evaluate(() => { location.hash = '#4' })
+      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))))
+      await page.screenshot({ path: shot })
+    }
     if (pngDir) {
       // The on-screen controls would cover the slide's bottom.
       await page.addStyleTag({ content: '.bespoke-marp-osc { display: none !important }' })
