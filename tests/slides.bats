@@ -115,8 +115,9 @@ missing_for() {
 }
 
 @test "slides: no slide's code has drifted from the file it names" {
-    local files
-    mapfile -t files < <(decks_and_readmes)
+    local files f
+    files=()
+    while IFS= read -r f; do files+=("$f"); done < <(decks_and_readmes)
     [ ${#files[@]} -gt 0 ] || fail "no decks found"
     run node "$REPO/slides/tools/check.mjs" code "${files[@]}"
     assert_success
@@ -124,16 +125,18 @@ missing_for() {
 }
 
 @test "slides: every excerpt names the function it comes from" {
-    local files
-    mapfile -t files < <(decks)
+    local files f
+    files=()
+    while IFS= read -r f; do files+=("$f"); done < <(decks)
     run node "$REPO/slides/tools/check.mjs" names --pending "$(pending_decks)" "${files[@]}"
     show_pending
     assert_success
 }
 
 @test "slides: every slide has a note with its minute mark, adding up to Time:, and a recap ends each deck" {
-    local files
-    mapfile -t files < <(decks)
+    local files f
+    files=()
+    while IFS= read -r f; do files+=("$f"); done < <(decks)
     run node "$REPO/slides/tools/check.mjs" notes --pending "$(pending_decks)" "${files[@]}"
     show_pending
     assert_success
@@ -178,8 +181,9 @@ missing_for() {
 
 @test "slides: the 'try it' commands still print what the decks and READMEs say" {
     [ -x "$TCPC" ] || fail "tests/tcpc is not built: make -C tests"
-    local files
-    mapfile -t files < <(decks_and_readmes)
+    local files f
+    files=()
+    while IFS= read -r f; do files+=("$f"); done < <(decks_and_readmes)
     [ ${#files[@]} -gt 0 ] || fail "no decks found"
     run node "$REPO/slides/tools/check.mjs" try-it "${files[@]}"
     assert_success
