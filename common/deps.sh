@@ -13,6 +13,8 @@
 #   slides  node, and Graphviz for the diagrams
 #   hardening  clang with libFuzzer, valgrind, cppcheck, clang-tidy, shellcheck
 #   bench   gnuplot, for the benchmark plots (make bench)
+#   browser Chromium, for the slides' layout test and PDFs (macOS: none
+#           installed; tests/slides.bats uses Chrome if it is there)
 set -euo pipefail
 
 apt_pkgs=() brew_pkgs=() what=() npm_ci=false
@@ -79,6 +81,13 @@ for group in "$@"; do
         ;;
     bench)
         need "gnuplot (bench plots)" "command -v gnuplot" gnuplot-nox gnuplot
+        ;;
+    browser)
+        # Debian's chromium; on macOS we install nothing (a browser is not a
+        # formula): slides/tools/find-chrome.sh finds Chrome or Chromium.app.
+        if ! command -v brew >/dev/null 2>&1; then
+            need "Chromium (slide layout test)" "command -v chromium" chromium ""
+        fi
         ;;
     *) echo "deps.sh: unknown group '$group'" >&2; exit 2 ;;
     esac

@@ -3,6 +3,10 @@
 //   node slides/tools/check.mjs code DECK.md...   no slide code has drifted
 //   node slides/tools/check.mjs try-it DECK.md    "try it" blocks still print what they say
 //   node slides/tools/check.mjs png FILE.png      a rendered slide is not blank
+//   node slides/tools/check.mjs names DECK.md...  every excerpt names its function
+//   node slides/tools/check.mjs notes DECK.md...  every slide has a note with its
+//                                                 minute mark; a recap ends the deck
+//   (names and notes take --pending "DECK.md...": reported, not failed)
 //
 // A deck marks its fenced blocks in the info string (after the language, so
 // GitHub and Marp still highlight them and the Markdown reads normally):
@@ -10,6 +14,8 @@
 //   ```c lessons/01-echo/server.c      must appear verbatim in that file
 //   ```diff make diff L=02             must appear verbatim in `make diff L=02`
 //   ```console try-it [SERVER ARGS]    run: each "$ " line against a fresh server
+//                                      (a "$ name='...'" line sets a variable
+//                                      for the block's later lines)
 //   ```text server-log                 what that server logged (right after try-it)
 //   ```c sketch                        code that is not in the repository on purpose
 //
@@ -23,6 +29,11 @@
 // In code and diff blocks a line holding only "..." skips part of the source:
 // each piece between them must appear, in order. A block may be indented less
 // than its source (the same amount on every line), to fit a slide.
+//
+// An excerpt names its function: a C block (or a diff block, by its new side)
+// that starts inside a function, struct or enum of its source passes only if
+// the slide says which one, as `name()` (or `struct name`) in its text, e.g.
+// its heading. A block that starts with the definition itself names it.
 import { spawn, spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { basename, dirname, resolve } from 'node:path'
@@ -68,15 +79,95 @@ function splitPieces(body) {
 // Where does `piece` (lines) start in `text` at or after `from`, on a line
 // boundary, allowing the whole piece to be indented by the same amount there?
 function findPiece(text, piece, from) {
+  return locatePiece(text, piece, from)?.end ?? -1
+}
+
+// The same, as { start, end, indent } (or null).
+function locatePiece(text, piece, from) {
   for (const indent of ['', '    ', '        ', '            ']) {
     const want = piece.map((l) => (l === '' ? '' : indent + l)).join('\n') + '\n'
     let at = from
     while ((at = text.indexOf(want, at)) >= 0) {
-      if (at === 0 || text[at - 1] === '\n') return at + want.length
+      if (at === 0 || text[at - 1] === '\n') return { start: at, end: at + want.length, indent }
       at++
     }
   }
-  return -1
+  return null
+}
+
+// ---- naming: every excerpt says which function it comes from ---------------
+
+// The top-level definition that text[at] lies inside, as the name a slide
+// must mention ("on_readable()", "struct conn"), or null when at is at the top
+// level itself (the excerpt starts with its own definition) or is anonymous.
+function enclosingName(text, at) {
+  const before = text.slice(0, at).split('\n')
+  before.pop()                              // the excerpt's own first line
+  const first = text.slice(at).split('\n')[0]
+  if (/^\S/.test(first) && !/^[})]/.test(first)) return null   // starts at the top level
+  for (let i = before.length - 1; i >= 0; i--) {
+    const l = before[i]
+    if (/^}/.test(l)) return null           // after a definition ended: top level
+    if (!/^[A-Za-z_]/.test(l)) continue
+    const struct = /^(?:static\s+|typedef\s+)*(struct|enum|union)\s+(\w+)\s*\{/.exec(l)
+    if (struct) return `${struct[1]} ${struct[2]}`
+    if (/^(?:static\s+|typedef\s+)*(struct|enum|union)\s*\{/.test(l)) return null
+    if (/^[A-Za-z_].*=\s*\{?\s*$/.test(l) || /^}?\s*\w+\[\]\s*=/.test(l)) return l.match(/(\w+)\s*(\[\])?\s*=/)?.[1] ?? null
+    const fn = /(\w+)\s*\([^;]*$/.exec(l)
+    if (fn) return `${fn[1]}()`
+  }
+  return null
+}
+
+// The slide (its text outside code blocks and comments) holding line `line`.
+function slideText(deckPath, line) {
+  const lines = readFileSync(deckPath, 'utf8').split('\n')
+  let start = 0, end = lines.length, fence = false
+  for (let i = 0; i < lines.length; i++) {
+    if (/^```/.test(lines[i])) fence = !fence
+    if (fence || lines[i] !== '---') continue
+    if (i < line - 1) start = i
+    else { end = i; break }
+  }
+  let text = '', inFence = false
+  for (const l of lines.slice(start, end)) {
+    if (/^```/.test(l)) { inFence = !inFence; continue }
+    if (!inFence) text += l + '\n'
+  }
+  return text.replace(/<!--[\s\S]*?-->/g, '')
+}
+
+// For a diff block: its new side (context and added lines), and the file the
+// diff's "+++" line names before the piece.
+function newSide(diffText, piece) {
+  const at = locatePiece(diffText, piece, 0)
+  if (!at) return null
+  const file = [...diffText.slice(0, at.start).matchAll(/^\+\+\+ (\S+)/gm)].at(-1)?.[1]
+  const lines = piece.filter((l) => !l.startsWith('-')).map((l) => l.slice(1))
+  return file && lines.some((l) => l.trim()) ? { file, lines } : null
+}
+
+function checkNamed(deck, b, text) {
+  if (readme(deck)) return true             // READMEs say it in their prose
+  const isDiff = /^make diff /.test(b.source)
+  const said = slideText(deck, b.line)
+  for (const piece of splitPieces(b.body)) {
+    let src = text, lines = piece
+    if (isDiff) {
+      const side = newSide(text, piece)
+      if (!side) continue
+      src = readFileSync(resolve(repo, side.file), 'utf8')
+      lines = side.lines
+    } else if (b.lang !== 'c') continue
+    const at = locatePiece(src, lines, 0)
+    if (!at) continue                       // drift is reported elsewhere
+    const name = enclosingName(src, at.start)
+    if (name && !said.includes(name)) {
+      console.log(`${isPending(deck) ? 'pending: ' : ''}${deck}:${b.line}: this excerpt is from ${name}: say so on the slide (e.g. \`${name}\` in the heading)`)
+      return false
+    }
+  }
+  return true
 }
 
 // Explain a miss: the first line of the piece that is not in the source.
@@ -173,9 +264,14 @@ function runCommands(b, deck, port, defaultPort) {
     if (l.startsWith('$ ')) steps.push({ cmd: l.slice(2), want: [] })
     else if (steps.length) steps.at(-1).want.push(l)
   }
+  // A step that only sets shell variables (req='{...}') is remembered and
+  // run before each later step of the block, as in one terminal: a long
+  // request can sit in a variable instead of running off the slide.
+  const vars = []
   for (const s of steps) {
     const cmd = s.cmd.replace(new RegExp(`\\b${defaultPort}\\b`, 'g'), port)
-    const r = spawnSync('bash', ['-c', `${cmd} 2>&1`], { cwd: repo, encoding: 'utf8', timeout: 15000 })
+    if (/^[A-Za-z_]\w*=\S/.test(cmd) && !/[;&|]\s*\S/.test(cmd.replace(/'[^']*'/g, "''").replace(/\$\([^()]*\)/g, '$()'))) vars.push(cmd)
+    const r = spawnSync('bash', ['-c', `${[...vars, cmd].join('\n')} 2>&1`], { cwd: repo, encoding: 'utf8', timeout: 15000 })
     const got = r.stdout.replace(/\n$/, '').split('\n').map((l) => l.trimEnd())
     const want = s.want.map((l) => l.trimEnd())
     while (want.length && want.at(-1) === '') want.pop()
@@ -273,20 +369,79 @@ function pngColours(file) {
   return colours.size
 }
 
+function checkNames(decks) {
+  let failures = 0, checked = 0
+  for (const deck of decks) {
+    for (const b of blocks(deck)) {
+      if (!b.source || /^(try-it|server-log|sketch)\b/.test(b.source)) continue
+      let text
+      try { text = sourceText(b.source) } catch { continue }   // reported by "code"
+      checked++
+      if (!checkNamed(deck, b, text) && !isPending(deck)) failures++
+    }
+  }
+  console.log(`slides: ${checked} excerpts checked, ${failures} do not name their function (pending decks not counted)`)
+  return failures === 0
+}
+
+// ---- notes: an instructor can run the class from them ----------------------
+
+// Every slide has a speaker note whose first line is its minute mark,
+// "[3 min, at 12/50]": this slide takes 3 minutes, and 12 of the deck's 50
+// have gone by at its end. The marks add up, the last one is the deck's
+// "Time: 50 minutes", and the last slide is the recap ("## Recap ...").
+async function checkNotes(decks) {
+  const { Marp } = await import('@marp-team/marp-core')
+  let ok = true
+  for (const deck of decks) {
+    const md = readFileSync(deck, 'utf8')
+    const { comments } = new Marp({ math: false }).render(md)
+    const total = +(/^Time: (\d+) minutes\b/m.exec(md)?.[1] ?? NaN)
+    const bad = (msg) => {
+      console.log(`${isPending(deck) ? 'pending: ' : ''}${deck}: ${msg}`)
+      if (!isPending(deck)) ok = false
+    }
+    if (!total) bad('no "Time: N minutes" line in the notes')
+    let sum = 0
+    comments.forEach((notes, i) => {
+      const mark = /^\[(\d+) min, at (\d+)\/(\d+)\]/.exec(notes.join('\n').trim())
+      if (!mark) return bad(`slide ${i + 1}: its note does not start with a minute mark like "[3 min, at 12/${total}]"`)
+      sum += +mark[1]
+      if (+mark[2] !== sum) bad(`slide ${i + 1}: the running total says ${mark[2]}, the marks so far add up to ${sum}`)
+      if (+mark[3] !== total) bad(`slide ${i + 1}: "/${mark[3]}", but the deck's Time: is ${total} minutes`)
+    })
+    if (sum !== total) bad(`the minute marks add up to ${sum}, the deck's Time: says ${total}`)
+    const last = md.split(/^---$/m).at(-1)
+    if (!/^## Recap\b/m.test(last)) bad('the last slide is not the recap ("## Recap")')
+    console.log(`slides: ${deck}: ${comments.length} slides, ${sum} of ${total} minutes`)
+  }
+  return ok
+}
+
 // ---- main -------------------------------------------------------------------
 
-const [what, ...args] = process.argv.slice(2)
+// --pending "A.md B.md": decks still being redone; names and notes report
+// their problems (as "pending: ...") without failing.
+const argv = process.argv.slice(2)
+const pendingAt = argv.indexOf('--pending')
+const pending = new Set(pendingAt < 0 ? [] : argv.splice(pendingAt, 2)[1].split(/\s+/).filter(Boolean).map((d) => resolve(d)))
+const isPending = (deck) => pending.has(resolve(deck))
+const [what, ...args] = argv
 if (what === 'code') {
   process.exit(checkCode(args) ? 0 : 1)
 } else if (what === 'try-it') {
   let ok = true
   for (const deck of args) ok = (await checkTryIt(deck)) && ok
   process.exit(ok ? 0 : 1)
+} else if (what === 'names') {
+  process.exit(checkNames(args) ? 0 : 1)
+} else if (what === 'notes') {
+  process.exit((await checkNotes(args)) ? 0 : 1)
 } else if (what === 'png') {
   const n = pngColours(args[0])
   console.log(`slides: ${args[0]}: ${n} distinct colours`)
   process.exit(n >= 16 ? 0 : 1)
 } else {
-  console.error('usage: check.mjs code DECK... | try-it DECK... | png FILE.png')
+  console.error('usage: check.mjs code DECK... | try-it DECK... | names DECK... | notes DECK... | png FILE.png')
   process.exit(2)
 }
