@@ -53,6 +53,8 @@ fi
 server_path() {
     case $1 in
     epoll) echo "$REPO/bench/epoll-echo" ;;
+    epoll-bulk) echo "$REPO/bench/epoll-bulk" ;;
+    tokio-chat | tokio-rpc) echo "$REPO/bench/tokio/target/release/$1" ;;
     *) echo "$REPO/lessons/$1/server" ;;
     esac
 }
@@ -117,7 +119,8 @@ for idle in 0 100 1000 10000; do
     for s in 01-echo epoll; do run idle-scan $s $idle "" --mode echo --size 64 --conns 10 --idle-conns $idle; done
 done
 # Bulk: 16 KiB messages, four in flight per connection.
-for s in 01-echo epoll; do run bulk $s 10 "" --mode echo --size 16384 --depth 4 --conns 10; done
+# epoll-bulk is the hand-tuned design (one shared 64 KiB buffer) to reach.
+for s in 01-echo epoll epoll-bulk; do run bulk $s 10 "" --mode echo --size 16384 --depth 4 --conns 10; done
 # 02: lines, one at a time and 16 in flight (x = depth).
 for d in 1 16; do run lines 02-line-framing $d "" --mode lines --size 64 --conns 10 --depth $d; done
 # 03: JSON-RPC ping on one connection, single and pipelined (x = depth).
