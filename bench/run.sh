@@ -14,7 +14,8 @@
 # A lesson whose server is not built (or not written yet) is skipped with a
 # message. Environment: REPEATS (3), DURATION (3 s), WARMUP (1 s), QUICK=1
 # (1 repeat, 1 s), ONLY=case[,case] to run some cases (pingpong, idle-scan,
-# bulk, lines, rpc, chat, idle).
+# bulk, lines, rpc, rpc100, chat, saturation, idle). The Tokio yardsticks
+# (bench/tokio, `make -C bench tokio`) run beside the lessons when built.
 set -uo pipefail
 cd "$(dirname "$0")" || exit
 REPO=$(cd .. && pwd)
@@ -56,6 +57,14 @@ server_path() {
     epoll-bulk) echo "$REPO/bench/epoll-bulk" ;;
     tokio-chat | tokio-rpc) echo "$REPO/bench/tokio/target/release/$1" ;;
     *) echo "$REPO/lessons/$1/server" ;;
+    esac
+}
+
+# server_args SERVER: what a server needs to hold every connection (05's
+# limits would otherwise close idle clients or refuse the 10,000).
+server_args() {
+    case $1 in
+    05-*) echo "--max-clients 10100 --idle-timeout 3600" ;;
     esac
 }
 
@@ -123,15 +132,95 @@ done
 for s in 01-echo epoll epoll-bulk; do run bulk $s 10 "" --mode echo --size 16384 --depth 4 --conns 10; done
 # 02: lines, one at a time and 16 in flight (x = depth).
 for d in 1 16; do run lines 02-line-framing $d "" --mode lines --size 64 --conns 10 --depth $d; done
-# 03: JSON-RPC ping on one connection, single and pipelined (x = depth).
-for d in 1 128; do run rpc 03-rpc $d "" --mode rpc --conns 1 --depth $d; done
-# 04: one sender at 100 lines/s, N receivers (x = N).
-for n in 10 100 1000; do run chat 04-chat-broadcast $n "" --mode chat --conns $n --rate 100 --size 64; done
+# 03 and the Tokio RPC yardstick: ping on one connection, single and
+# pipelined (x = depth); then 100 connections with 8 in flight each (rpc100,
+# x = connections), where memory per connection shows.
+for d in 1 128; do
+    for s in 03-rpc tokio-rpc; do run rpc $s $d "" --mode rpc --conns 1 --depth $d; done
+done
+for s in 03-rpc tokio-rpc; do run rpc100 $s 100 "" --mode rpc --conns 100 --depth 8; done
+# 04, 05 and the Tokio chat: one sender at 100 lines/s, N receivers (x = N).
+for n in 10 100 1000; do
+    for s in 04-chat-broadcast 05-shutdown-timeouts-limits tokio-chat; do
+        run chat $s $n "$(server_args $s)" --mode chat --conns $n --rate 100 --size 64
+    done
+done
+# ---- Fan-out at saturation ------------------------------------------------
+# The highest --rate (lines/s from one sender) at which a chat server still
+# delivers every line to every receiver, in order (loadgen exits 0), and
+# keeps up (receivers get at least 95% of rate x receivers lines/s). Search:
+# double from a start rate until a run fails, then bisect between the last
+# good and the first bad rate, SAT_STEPS times; at most SAT_TRIALS runs of
+# SAT_SECONDS each, so every search stops by itself (about a minute).
+SAT_TRIALS=${SAT_TRIALS:-10} SAT_STEPS=${SAT_STEPS:-3} SAT_SECONDS=${SAT_SECONDS:-2}
+[ -n "${QUICK:-}" ] && SAT_TRIALS=5 SAT_STEPS=1 SAT_SECONDS=1
+
+# sat_try SERVER N RATE: one run; prints "ok DELIVERED/S LOADGEN%" or "fail WHY".
+sat_try() {
+    local server=$1 n=$2 rate=$3 bin pid port out log report tag=sat-$1-$2-$3
+    bin=$(server_path "$server") out=$LOGS/$tag.out log=$LOGS/$tag.server.log report=$LOGS/$tag.loadgen
+    : >"$out"
+    # shellcheck disable=SC2046 # server_args is empty or words to split
+    "${PIN_SERVER[@]}" "$bin" --port 0 $(server_args "$server") >"$out" 2>"$log" &
+    pid=$!
+    for _ in $(seq 200); do grep -q '^listening on ' "$out" && break; kill -0 $pid 2>/dev/null || break; sleep 0.05; done
+    port=$(sed -n 's/^listening on .*:\([0-9][0-9]*\)$/\1/p' "$out")
+    if [ -z "$port" ]; then kill $pid 2>/dev/null; wait $pid 2>/dev/null; echo "fail no-server"; return; fi
+    "${PIN_LOAD[@]}" ./loadgen --port "$port" --server-pid $pid --mode chat --conns "$n" --rate "$rate" \
+        --size 64 --duration "$SAT_SECONDS" --warmup 1 >"$report" 2>&1
+    local rc=$?
+    kill $pid 2>/dev/null; wait $pid 2>/dev/null
+    local got lg
+    got=$(sed -n 's/^result .* msgs_per_s=\([0-9.]*\) .*/\1/p' "$report")
+    lg=$(sed -n 's/^result .* loadgen_cpu_pct=\([0-9.-]*\) .*/\1/p' "$report")
+    if [ $rc -ne 0 ] || [ -z "$got" ]; then echo "fail errors"; return; fi
+    if awk -v g="$got" -v r="$rate" -v n="$n" 'BEGIN { exit !(g < 0.95 * r * n) }'; then echo "fail slow $got"; return; fi
+    echo "ok $got $lg"
+}
+
+# saturate SERVER N: search, then one row in results/saturation.tsv.
+saturate() {
+    local server=$1 n=$2
+    [ -n "$ONLY" ] && [[ ",$ONLY," != *",saturation,"* ]] && return 0
+    if [ ! -x "$(server_path "$server")" ]; then
+        echo "skip: saturation $server x=$n: not built"
+        return 0
+    fi
+    local good=0 good_got=0 good_lg=0 bad=0 rate=$((400000 / n)) trials=0 steps=0 r
+    while [ $trials -lt "$SAT_TRIALS" ]; do
+        trials=$((trials + 1))
+        r=$(sat_try "$server" "$n" "$rate")
+        if [ "${r%% *}" = ok ]; then
+            read -r _ good_got good_lg <<<"$r"
+            good=$rate
+        else
+            bad=$rate
+        fi
+        if [ $bad -eq 0 ]; then
+            rate=$((rate * 2))                          # no failure yet: double
+        elif [ $good -eq 0 ]; then
+            rate=$((rate / 4)); [ $rate -lt 1 ] && break # failed at the start: go lower
+        else
+            steps=$((steps + 1)); [ $steps -gt "$SAT_STEPS" ] && break
+            rate=$(((good + bad) / 2))                  # bisect
+            [ $rate -le $good ] && break
+        fi
+    done
+    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$server" "$n" "$good" "$good_got" "$good_lg" "$trials" >>"$OUT/saturation.tsv"
+    printf 'saturation %-16.16s x=%-5s %7s lines/s to every receiver (%s delivered/s, loadgen %s%% of a core; %d runs)\n' \
+        "$server" "$n" "$good" "$good_got" "$good_lg" "$trials"
+}
+
+if [ -z "$ONLY" ] || [[ ",$ONLY," == *",saturation,"* ]]; then
+    printf 'server\treceivers\tmax_rate\tdelivered_per_s\tloadgen_cpu_pct\truns\n' >"$OUT/saturation.tsv"
+fi
+for n in 10 100 1000; do
+    for s in 04-chat-broadcast 05-shutdown-timeouts-limits tokio-chat; do saturate $s $n; done
+done
+
 # Memory: 10,000 idle connections held (05; 01 and 02 for comparison).
 for s in 01-echo 02-line-framing 05-shutdown-timeouts-limits; do
-    args=""
-    [ $s = 05-shutdown-timeouts-limits ] && args="--max-clients 10100 --idle-timeout 3600"
-    run idle $s 10000 "$args" --mode idle --conns 10000
+    run idle $s 10000 "$(server_args $s)" --mode idle --conns 10000
 done
 
 # ---- Medians ---------------------------------------------------------------

@@ -18,7 +18,7 @@
 use std::sync::Arc;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::broadcast::{self, error::RecvError, Sender};
+use tokio::sync::broadcast::{self, error::RecvError, Receiver, Sender};
 
 const MAX_LINE: usize = 4096; // as lesson 04
 const CHANNEL_LINES: usize = 16 * 1024; // lines a receiver may fall behind
@@ -58,18 +58,24 @@ async fn main() -> std::io::Result<()> {
         let (socket, _) = listener.accept().await?;
         socket.set_nodelay(true)?; // as the lessons: no Nagle stalls
         guests += 1;
-        let tx = tx.clone();
+        // Subscribe here, not in the task: a client is in the room from the
+        // moment it is accepted, as in the lessons, even before its task runs.
+        let (tx, rx) = (tx.clone(), tx.subscribe());
         tokio::spawn(async move {
-            if let Err(e) = handle_client(socket, tx, guests).await {
+            if let Err(e) = handle_client(socket, tx, rx, guests).await {
                 eprintln!("guest{guests}: {e}");
             }
         });
     }
 }
 
-async fn handle_client(mut socket: TcpStream, tx: Sender<Line>, id: u64) -> std::io::Result<()> {
+async fn handle_client(
+    mut socket: TcpStream,
+    tx: Sender<Line>,
+    mut rx: Receiver<Line>,
+    id: u64,
+) -> std::io::Result<()> {
     let nick = format!("guest{id}");
-    let mut rx = tx.subscribe();
     let (mut reader, mut writer) = socket.split();
     writer.write_all(format!("welcome, {nick}! /help lists the commands\n").as_bytes()).await?;
     let _ = tx.send(Line { from: id, text: format!("* {nick} joined\n").into_bytes().into() });
