@@ -237,6 +237,7 @@ struct conn {
     uint64_t *sent_at;          /* sent_at[k % depth]: when request k was issued */
     size_t reply_got;           /* echo: bytes of the current reply checked so far */
     uint64_t next_seq;          /* chat receiver: next message expected; 0 = none yet */
+    bool greeted;               /* chat receiver: the server's first line arrived */
     char *out;                  /* out[out_sent..out_len): requests to write */
     size_t out_sent, out_len, out_cap;
     char *in;                   /* line modes: in[0..in_len) is an unfinished line */
@@ -256,6 +257,9 @@ static uint64_t msgs_measured, bytes_measured, errors;
 static uint64_t chat_sent;      /* chat: messages the sender has issued */
 static uint64_t chat_first_measured;   /* first chat message sent while measuring */
 static uint64_t chat_sent_at[CHAT_RING];
+/* Chat receivers that have had a first line (the welcome): the server has
+ * accepted them, so they are in the room. Sending starts when all are. */
+static size_t chat_greeted;
 
 /* Report a problem with one connection and give up on it: after a wrong
  * byte the stream is out of step, so nothing later on it can be checked. */
@@ -365,6 +369,10 @@ static void on_line(struct conn *c, char *line, size_t len, uint64_t now)
         char text[CHAT_TEXT_MAX];
         line[len] = '\0';
         char *mark = strstr(line, "#lg#");
+        if (!c->sender && !c->greeted) {
+            c->greeted = true;
+            chat_greeted++;
+        }
         if (c->sender || !mark)
             return;
         uint64_t seq = strtoull(mark + 4, NULL, 10);
@@ -720,7 +728,10 @@ int main(int argc, char **argv)
         size_t connecting = 0;
         for (size_t i = 0; i < n_conns; i++)
             connecting += conns[i].connecting;
-        if (phase == CONNECTING && next_to_connect == n_conns && connecting == 0) {
+        /* Chat: also wait until the server has greeted every receiver, so
+         * that none can miss the first lines because it was not yet accepted. */
+        bool all_in = opt.mode != CHAT || chat_greeted == (size_t)opt.conns;
+        if (phase == CONNECTING && next_to_connect == n_conns && connecting == 0 && all_in) {
             for (size_t i = 0; i < n_conns; i++)
                 open_conns += conns[i].fd >= 0;
             phase = WARMING_UP;
@@ -733,6 +744,9 @@ int main(int argc, char **argv)
             for (size_t i = 0; i < n_conns; i++)
                 if (conns[i].connecting)
                     fail(&conns[i], "not connected after %d s", CONNECT_SECONDS);
+                else if (opt.mode == CHAT && !conns[i].sender && !conns[i].greeted && conns[i].fd >= 0)
+                    fail(&conns[i], "no line from the server within %d s of connecting", CONNECT_SECONDS);
+            chat_greeted = (size_t)opt.conns;   /* the failed ones are out */
             continue;
         } else if (phase == WARMING_UP && now >= deadline) {
             phase = MEASURING;

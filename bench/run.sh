@@ -251,6 +251,33 @@ END {
 }' "$OUT/runs.tsv" >"$OUT/results.tsv"
 echo "bench: medians in bench/$OUT/results.tsv"
 
+# ---- Lesson / yardstick ratios -------------------------------------------
+# One row per case where a lesson and its yardstick ran in this run: the
+# lesson's median divided by the yardstick's, for server CPU per message,
+# p99 latency, memory per connection (whole RSS for one connection) and
+# messages per second. Below 1.0 the lesson is cheaper (or, for rate, slower).
+awk -F'\t' -v OFS='\t' '
+NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+{ key = $1 SUBSEP $2 SUBSEP $3; for (n in col) v[key, n] = $col[n]; seen[key] = 1 }
+function pair(label, c, lesson, yard, x, memcol,    a, b) {
+    a = c SUBSEP lesson SUBSEP x; b = c SUBSEP yard SUBSEP x
+    if (!(a in seen) || !(b in seen)) return
+    print label, lesson, yard, r(a, b, "cpu_us_per_msg"), r(a, b, "p99_us"), r(a, b, memcol), r(a, b, "msgs_per_s")
+}
+function r(a, b, n) { return v[b, n] + 0 > 0 && v[a, n] + 0 > 0 ? sprintf("%.2f", v[a, n] / v[b, n]) : "-" }
+END {
+    print "case", "lesson", "yardstick", "cpu_per_msg", "p99", "memory", "msgs_per_s"
+    pair("rpc 1 conn, 1 in flight", "rpc", "03-rpc", "tokio-rpc", 1, "rss_kib")
+    pair("rpc 1 conn, 128 in flight", "rpc", "03-rpc", "tokio-rpc", 128, "rss_kib")
+    pair("rpc 100 conns x 8", "rpc100", "03-rpc", "tokio-rpc", 100, "rss_per_conn_b")
+    for (i = 1; i <= 3; i++) {
+        n = i == 1 ? 10 : i == 2 ? 100 : 1000
+        pair("chat 100 lines/s to " n, "chat", "04-chat-broadcast", "tokio-chat", n, "rss_per_conn_b")
+        pair("chat 100 lines/s to " n, "chat", "05-shutdown-timeouts-limits", "tokio-chat", n, "rss_per_conn_b")
+    }
+    pair("bulk 16 KiB x 4, 10 conns", "bulk", "01-echo", "epoll-bulk", 10, "rss_per_conn_b")
+}' "$OUT/results.tsv" >"$OUT/ratios.tsv"
+
 ./summary.sh "$OUT/results.tsv" >"$OUT/summary.md" && echo "bench: targets in bench/$OUT/summary.md"
 if command -v gnuplot >/dev/null; then
     gnuplot -e "dir='$OUT'" plots.gp && echo "bench: plots in bench/$OUT/*.png"

@@ -11,17 +11,21 @@
 //! What differs from the tutorial, so that no line is lost (see bench/README.md):
 //!   * lines are read with `read()` into our own buffer, which is cancel-safe
 //!     inside `select!` (a half-read line survives when the channel wins);
-//!   * every write is `write_all`, never a bare `write`;
+//!   * every write is `write_all`, never a bare `write`, and the lines
+//!     already waiting in the channel go out in one write_all (the
+//!     tutorial's BufWriter flushes after every line);
 //!   * the channel holds CHANNEL_LINES lines; a receiver that falls further
 //!     behind (`Lagged`) is told and disconnected, never silently skipped;
 //!   * a line over MAX_LINE bytes closes the connection, as in lesson 04.
 use std::sync::Arc;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::broadcast::{self, error::RecvError, Receiver, Sender};
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
+use tokio::sync::broadcast::{self, Receiver, Sender};
 
 const MAX_LINE: usize = 4096; // as lesson 04
 const CHANNEL_LINES: usize = 16 * 1024; // lines a receiver may fall behind
+const WRITE_BATCH: usize = 16 * 1024; // bytes gathered before one write_all
 
 /// One broadcast line: who sent it (so the sender can skip its own) and the bytes.
 #[derive(Clone)]
@@ -82,16 +86,37 @@ async fn handle_client(
 
     let mut input = Vec::with_capacity(1024); // bytes of a line not yet whole
     let mut chunk = [0u8; 1024];
+    let mut out = Vec::new(); // lines from the channel, written in one go
     let result = loop {
         tokio::select! {
-            got = rx.recv() => match got {
-                Ok(line) if line.from != id => writer.write_all(&line.text).await?,
-                Ok(_) => {}
-                Err(RecvError::Lagged(n)) => {
-                    let _ = writer.write_all(format!("error: {n} lines behind; disconnected\n").as_bytes()).await;
-                    break Ok(());
+            got = rx.recv() => {
+                // Take every line already waiting, then write them with one
+                // write_all (the tutorial's BufWriter + flush, per batch):
+                // one system call per line would fall behind at 1,000.
+                let mut got = got;
+                loop {
+                    match got {
+                        Ok(line) if line.from != id => out.extend_from_slice(&line.text),
+                        Ok(_) => {}
+                        Err(RecvError::Lagged(n)) => {
+                            let _ = writer.write_all(&out).await;
+                            let _ = writer.write_all(format!("error: {n} lines behind; disconnected\n").as_bytes()).await;
+                            return Ok(());
+                        }
+                        Err(RecvError::Closed) => return Ok(()),
+                    }
+                    if out.len() >= WRITE_BATCH {
+                        break;
+                    }
+                    got = match rx.try_recv() {
+                        Ok(line) => Ok(line),
+                        Err(TryRecvError::Lagged(n)) => Err(RecvError::Lagged(n)),
+                        Err(TryRecvError::Closed) => Err(RecvError::Closed),
+                        Err(TryRecvError::Empty) => break,
+                    };
                 }
-                Err(RecvError::Closed) => break Ok(()),
+                writer.write_all(&out).await?;
+                out.clear();
             },
             // read() is cancel-safe: if the channel wins, no byte was taken.
             n = reader.read(&mut chunk) => {
