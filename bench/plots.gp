@@ -100,7 +100,7 @@ if (has("idle", "01-echo")) {
 # 5. Lessons against their yardsticks (ratios.tsv, written by run.sh): the
 # lesson's median divided by the yardstick's, per case; below 1 is cheaper.
 ratios = dir . "/ratios.tsv"
-if (system("awk 'END { print NR > 1 }' " . ratios . " 2>/dev/null") + 0) {
+if (system("awk 'END { print (NR > 1) }' " . ratios . " 2>/dev/null") + 0) {
     set terminal pngcairo size 1100,520 font "sans,10"
     set output dir . "/vs-yardsticks.png"
     set title "lesson ÷ yardstick (Tokio; epoll-bulk for 01 bulk), medians of one run: below 1.0 the lesson is cheaper"
@@ -124,7 +124,7 @@ if (system("awk 'END { print NR > 1 }' " . ratios . " 2>/dev/null") + 0) {
 # 6. Fan-out at saturation (saturation.tsv): the highest rate at which every
 # receiver still gets every line, in order.
 sat = dir . "/saturation.tsv"
-if (system("awk 'END { print NR > 1 }' " . sat . " 2>/dev/null") + 0) {
+if (system("awk 'END { print (NR > 1) }' " . sat . " 2>/dev/null") + 0) {
     set terminal pngcairo size 640,480 font "sans,11"
     set output dir . "/saturation.png"
     set title "fan-out at saturation: one sender, every line to every receiver"
