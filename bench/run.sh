@@ -148,12 +148,16 @@ done
 # ---- Fan-out at saturation ------------------------------------------------
 # The highest --rate (lines/s from one sender) at which a chat server still
 # delivers every line to every receiver, in order (loadgen exits 0), and
-# keeps up (receivers get at least 95% of rate x receivers lines/s). Search:
-# double from a start rate until a run fails, then bisect between the last
-# good and the first bad rate, SAT_STEPS times; at most SAT_TRIALS runs of
-# SAT_SECONDS each, so every search stops by itself (about a minute).
-SAT_TRIALS=${SAT_TRIALS:-10} SAT_STEPS=${SAT_STEPS:-3} SAT_SECONDS=${SAT_SECONDS:-2}
-[ -n "${QUICK:-}" ] && SAT_TRIALS=5 SAT_STEPS=1 SAT_SECONDS=1
+# keeps up (receivers get at least 95% of rate x receivers lines/s).
+# The servers climb one ladder of rates together, each rung √2 above the
+# last: at each rung every server that has not failed yet runs once, so a
+# burst of load from elsewhere hits them all alike, and the ratios between
+# them hold even when the machine is busy. A server's figure is the last
+# rung it passed. At most SAT_RUNGS rungs of SAT_SECONDS each: it stops by
+# itself (a few minutes per receiver count).
+SAT_RUNGS=${SAT_RUNGS:-11} SAT_SECONDS=${SAT_SECONDS:-2}
+[ -n "${QUICK:-}" ] && SAT_RUNGS=6 SAT_SECONDS=1
+SAT_SERVERS="04-chat-broadcast 05-shutdown-timeouts-limits tokio-chat"
 
 # sat_try SERVER N RATE: one run; prints "ok DELIVERED/S LOADGEN%" or "fail WHY".
 sat_try() {
@@ -178,45 +182,47 @@ sat_try() {
     echo "ok $got $lg"
 }
 
-# saturate SERVER N: search, then one row in results/saturation.tsv.
+# saturate N: climb the ladder with every built chat server; one row each
+# in results/saturation.tsv.
 saturate() {
-    local server=$1 n=$2
+    local n=$1 s servers=() rung rate r i g l
     [ -n "$ONLY" ] && [[ ",$ONLY," != *",saturation,"* ]] && return 0
-    if [ ! -x "$(server_path "$server")" ]; then
-        echo "skip: saturation $server x=$n: not built"
-        return 0
-    fi
-    local good=0 good_got=0 good_lg=0 bad=0 rate=$((400000 / n)) trials=0 steps=0 r
-    while [ $trials -lt "$SAT_TRIALS" ]; do
-        trials=$((trials + 1))
-        r=$(sat_try "$server" "$n" "$rate")
-        if [ "${r%% *}" = ok ]; then
-            read -r _ good_got good_lg <<<"$r"
-            good=$rate
-        else
-            bad=$rate
-        fi
-        if [ $bad -eq 0 ]; then
-            rate=$((rate * 2))                          # no failure yet: double
-        elif [ $good -eq 0 ]; then
-            rate=$((rate / 4)); [ $rate -lt 1 ] && break # failed at the start: go lower
-        else
-            steps=$((steps + 1)); [ $steps -gt "$SAT_STEPS" ] && break
-            rate=$(((good + bad) / 2))                  # bisect
-            [ $rate -le $good ] && break
-        fi
+    for s in $SAT_SERVERS; do
+        if [ -x "$(server_path "$s")" ]; then servers+=("$s"); else echo "skip: saturation $s x=$n: not built"; fi
     done
-    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$server" "$n" "$good" "$good_got" "$good_lg" "$trials" >>"$OUT/saturation.tsv"
-    printf 'saturation %-16.16s x=%-5s %7s lines/s to every receiver (%s delivered/s, loadgen %s%% of a core; %d runs)\n' \
-        "$server" "$n" "$good" "$good_got" "$good_lg" "$trials"
+    [ ${#servers[@]} -gt 0 ] || return 0
+    # Indexed like servers[] (bash 3.2, macOS's, has no associative arrays).
+    local best=() got=() lg=() alive=()
+    for ((i = 0; i < ${#servers[@]}; i++)); do best[i]=0 got[i]=0 lg[i]=0 alive[i]=1; done
+    for ((rung = 0; rung < SAT_RUNGS; rung++)); do
+        # 100,000 deliveries/s at the first rung, then x √2 per rung.
+        rate=$(awk -v n="$n" -v k=$rung 'BEGIN { printf "%d", 100000 / n * exp(k * log(2) / 2) }')
+        local any=0
+        for ((i = 0; i < ${#servers[@]}; i++)); do
+            [ "${alive[i]}" = 1 ] || continue
+            any=1
+            r=$(sat_try "${servers[i]}" "$n" "$rate")
+            if [ "${r%% *}" = ok ]; then
+                best[i]=$rate
+                read -r _ g l <<<"$r"
+                got[i]=$g lg[i]=$l
+            else
+                alive[i]=0
+            fi
+        done
+        [ $any = 1 ] || break
+    done
+    for ((i = 0; i < ${#servers[@]}; i++)); do
+        printf '%s\t%s\t%s\t%s\t%s\t%s\n' "${servers[i]}" "$n" "${best[i]}" "${got[i]}" "${lg[i]}" "$rung" >>"$OUT/saturation.tsv"
+        printf 'saturation %-16.16s x=%-5s %7s lines/s to every receiver (%s delivered/s, loadgen %s%% of a core)\n' \
+            "${servers[i]}" "$n" "${best[i]}" "${got[i]}" "${lg[i]}"
+    done
 }
 
 if [ -z "$ONLY" ] || [[ ",$ONLY," == *",saturation,"* ]]; then
-    printf 'server\treceivers\tmax_rate\tdelivered_per_s\tloadgen_cpu_pct\truns\n' >"$OUT/saturation.tsv"
+    printf 'server\treceivers\tmax_rate\tdelivered_per_s\tloadgen_cpu_pct\trungs\n' >"$OUT/saturation.tsv"
 fi
-for n in 10 100 1000; do
-    for s in 04-chat-broadcast 05-shutdown-timeouts-limits tokio-chat; do saturate $s $n; done
-done
+for n in 10 100 1000; do saturate $n; done
 
 # Memory: 10,000 idle connections held (05; 01 and 02 for comparison).
 for s in 01-echo 02-line-framing 05-shutdown-timeouts-limits; do
