@@ -101,22 +101,29 @@ if (has("idle", "01-echo")) {
 # lesson's median divided by the yardstick's, per case; below 1 is cheaper.
 ratios = dir . "/ratios.tsv"
 if (system("awk 'END { print (NR > 1) }' " . ratios . " 2>/dev/null") + 0) {
-    set terminal pngcairo size 1100,520 font "sans,10"
+    set terminal pngcairo size 1200,600 font "sans,10"
     set output dir . "/vs-yardsticks.png"
+    set rmargin 12
+    set bmargin 9
     set title "lesson ÷ yardstick (Tokio; epoll-bulk for 01 bulk), medians of one run: below 1.0 the lesson is cheaper"
     set style data histograms
     set style histogram clustered gap 1
     set style fill solid 0.8 border -1
     set boxwidth 0.9
     set key top right
-    set ylabel "ratio"
-    set yrange [0:*]
-    set xtics rotate by -25 scale 0 font "sans,9"
+    set ylabel "ratio (cut at 3; taller bars have their value written)"
+    set yrange [0:3]
+    set xtics rotate by -30 scale 0 font "sans,9"
     set arrow 2 from graph 0, first 1 to graph 1, first 1 nohead dt 2 lw 2 lc rgb "black" front
     plot ratios using 4:xtic(sprintf("%s: %s", substr(strcol(2), 1, 2), strcol(1))) every ::1 title "CPU per message" lc rgb "#1f77b4", \
          ratios using 5 every ::1 title "p99 latency" lc rgb "#ff7f0e", \
-         ratios using 6 every ::1 title "memory per connection" lc rgb "#2ca02c"
+         ratios using 6 every ::1 title "memory per connection" lc rgb "#2ca02c", \
+         ratios using 0:($4 > 3 ? 2.85 : 1/0):(sprintf("CPU %.1f", $4)) every ::1 with labels boxed notitle, \
+         ratios using 0:($5 > 3 ? 2.7 : 1/0):(sprintf("p99 %.1f", $5)) every ::1 with labels boxed notitle, \
+         ratios using 0:($6 > 3 ? 2.55 : 1/0):(sprintf("mem %.1f", $6)) every ::1 with labels boxed notitle
     unset arrow 2
+    unset rmargin
+    unset bmargin
     set xtics norotate font "sans,10"
     unset title
 }
