@@ -44,11 +44,16 @@ if [ -f "$ratios" ] && [ "$(wc -l <"$ratios")" -gt 1 ]; then
     echo "| case | lesson | yardstick | CPU per message | p99 | memory | messages/s |"
     echo "| --- | --- | --- | --- | --- | --- | --- |"
     awk -F'\t' 'NR > 1 {
-        cpu = $4 == "-" ? "-" : $4 + 0 <= 1.0 ? $4 : "**" $4 "**"
-        mem = $6 == "-" ? "-" : $6 + 0 <= 1.0 ? $6 : "**" $6 "**"
+        # 01 bulk: at least 0.8x epoll-bulk, i.e. CPU per message <= 1.25x;
+        # its memory target is per *idle* connection (the idle case).
+        lim = $3 == "epoll-bulk" ? 1.25 : 1.0
+        cpu = $4 == "-" ? "-" : $4 + 0 <= lim ? $4 : "**" $4 "**"
+        mem = $6 == "-" || $3 == "epoll-bulk" ? $6 : $6 + 0 <= 1.0 ? $6 : "**" $6 "**"
         printf "| %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, cpu, $5, mem, $7 }' "$ratios"
     echo
-    echo "Bold: the target is missed. For 01 bulk against epoll-bulk the target is messages/s ≥ 0.8."
+    echo "Bold: the target is missed. 01 bulk against epoll-bulk: the target is 0.8× its throughput,"
+    echo "judged as CPU per message ≤ 1.25× (a core's capacity is 1 / CPU per message; MB/s on a"
+    echo "busy machine follows the load); its memory target is per idle connection (the idle case)."
 fi
 
 # Fan-out at saturation (results/saturation.tsv).
