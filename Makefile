@@ -41,7 +41,7 @@ check:
 	@$(MAKE) --no-print-directory SANITIZE=1 test
 
 clean: clean-fuzz
-	@for d in $(LESSONS) tests slides; do $(MAKE) --no-print-directory -C $$d clean; done
+	@for d in $(LESSONS) tests slides bench; do $(MAKE) --no-print-directory -C $$d clean; done
 
 # ---- Added by later work; each lives in its own folder. -------------------
 bench:: ; @$(MAKE) --no-print-directory -C bench  # benchmarks and plots, takes minutes; "::" runs it although bench/ exists

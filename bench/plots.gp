@@ -67,18 +67,84 @@ if (has("chat", "04-chat-broadcast")) {
     unset title
 }
 
-# 4. Memory per idle connection.
+# 4. Memory per idle connection: short labels that do not overlap, room
+# above the tallest bar, each bar's value written on it, the target labelled.
 if (has("idle", "01-echo")) {
-    set terminal pngcairo size 600,450 font "sans,10"
+    set terminal pngcairo size 640,480 font "sans,11"
     set output dir . "/idle-memory.png"
     set title "server memory per idle connection (10,000 held)"
+    idle = "< awk -F'\t' '$1 == \"idle\"' " . tsv
+    stats idle using 15 nooutput
     set style data histograms
-    set style fill solid 0.8
-    set boxwidth 0.6
+    set style histogram clustered gap 1
+    set style fill solid 0.8 border -1
+    set boxwidth 0.7
     set xlabel ""
     set ylabel "bytes of RSS per connection"
-    set yrange [0:*]
+    set yrange [0:STATS_max * 1.2]
+    set xrange [-0.7:STATS_records - 0.3]
+    set xtics scale 0 nomirror
     unset key
-    plot "< awk -F'\t' '$1 == \"idle\"' " . tsv using 15:xtic(2) lc rgb "#1f77b4", \
-         1024 with lines dt 2 lc rgb "gray" title "target for 05: 1 KiB"
+    set style textbox opaque noborder margins 1, 1
+    set arrow 1 from graph 0, first 1024 to graph 1, first 1024 nohead dt 2 lw 2 lc rgb "#d62728" back
+    set label 1 "target for 05: 1 KiB" at graph 0.02, first 1024 left offset 0, 0.8 tc rgb "#d62728" front
+    plot idle using 15:xtic(sprintf("lesson %s", substr(strcol(2), 1, 2))) lc rgb "#1f77b4", \
+         idle using 0:15:(sprintf("%d B", $15)) with labels boxed offset 0, 0.9 notitle
+    unset arrow 1
+    unset label 1
+    set xrange [*:*]
+    set xtics scale default mirror
+    unset title
+}
+
+# 5. Lessons against their yardsticks (ratios.tsv, written by run.sh): the
+# lesson's median divided by the yardstick's, per case; below 1 is cheaper.
+ratios = dir . "/ratios.tsv"
+if (system("awk 'END { print (NR > 1) }' " . ratios . " 2>/dev/null") + 0) {
+    set terminal pngcairo size 1200,600 font "sans,10"
+    set output dir . "/vs-yardsticks.png"
+    set rmargin 12
+    set bmargin 9
+    set title "lesson ÷ yardstick (Tokio; epoll-bulk for 01 bulk), medians of one run: below 1.0 the lesson is cheaper"
+    set style data histograms
+    set style histogram clustered gap 1
+    set style fill solid 0.8 border -1
+    set boxwidth 0.9
+    set key top right
+    set ylabel "ratio (cut at 3; taller bars have their value written)"
+    set yrange [0:3]
+    set xtics rotate by -30 scale 0 font "sans,9"
+    set arrow 2 from graph 0, first 1 to graph 1, first 1 nohead dt 2 lw 2 lc rgb "black" front
+    plot ratios using 4:xtic(sprintf("%s: %s", substr(strcol(2), 1, 2), strcol(1))) every ::1 title "CPU per message" lc rgb "#1f77b4", \
+         ratios using 5 every ::1 title "p99 latency" lc rgb "#ff7f0e", \
+         ratios using 6 every ::1 title "memory per connection" lc rgb "#2ca02c", \
+         ratios using 0:($4 > 3 ? 2.85 : 1/0):(sprintf("CPU %.1f", $4)) every ::1 with labels boxed notitle, \
+         ratios using 0:($5 > 3 ? 2.7 : 1/0):(sprintf("p99 %.1f", $5)) every ::1 with labels boxed notitle, \
+         ratios using 0:($6 > 3 ? 2.55 : 1/0):(sprintf("mem %.1f", $6)) every ::1 with labels boxed notitle
+    unset arrow 2
+    unset rmargin
+    unset bmargin
+    set xtics norotate font "sans,10"
+    unset title
+}
+
+# 6. Fan-out at saturation (saturation.tsv): the highest rate at which every
+# receiver still gets every line, in order.
+sat = dir . "/saturation.tsv"
+if (system("awk 'END { print (NR > 1) }' " . sat . " 2>/dev/null") + 0) {
+    set terminal pngcairo size 640,480 font "sans,11"
+    set output dir . "/saturation.png"
+    set title "fan-out at saturation: one sender, every line to every receiver"
+    set style data linespoints
+    set logscale xy
+    set xlabel "receivers"
+    set ylabel "highest rate sustained (lines/s from the sender)"
+    set yrange [*:*]
+    set xrange [5:2000]
+    set key top right
+    satrows(s) = sprintf("< awk -F'\t' '$1 == \"%s\"' %s", s, sat)
+    plot satrows("04-chat-broadcast") using 2:3 ls 1 title "04 chat", \
+         satrows("05-shutdown-timeouts-limits") using 2:3 ls 3 title "05 chat", \
+         satrows("tokio-chat") using 2:3 ls 2 title "Tokio chat"
+    unset logscale
 }

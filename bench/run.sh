@@ -14,7 +14,8 @@
 # A lesson whose server is not built (or not written yet) is skipped with a
 # message. Environment: REPEATS (3), DURATION (3 s), WARMUP (1 s), QUICK=1
 # (1 repeat, 1 s), ONLY=case[,case] to run some cases (pingpong, idle-scan,
-# bulk, lines, rpc, chat, idle).
+# bulk, lines, rpc, rpc100, chat, saturation, idle). The Tokio yardsticks
+# (bench/tokio, `make -C bench tokio`) run beside the lessons when built.
 set -uo pipefail
 cd "$(dirname "$0")" || exit
 REPO=$(cd .. && pwd)
@@ -53,7 +54,17 @@ fi
 server_path() {
     case $1 in
     epoll) echo "$REPO/bench/epoll-echo" ;;
+    epoll-bulk) echo "$REPO/bench/epoll-bulk" ;;
+    tokio-chat | tokio-rpc) echo "$REPO/bench/tokio/target/release/$1" ;;
     *) echo "$REPO/lessons/$1/server" ;;
+    esac
+}
+
+# server_args SERVER: what a server needs to hold every connection (05's
+# limits would otherwise close idle clients or refuse the 10,000).
+server_args() {
+    case $1 in
+    05-*) echo "--max-clients 10100 --idle-timeout 3600" ;;
     esac
 }
 
@@ -117,18 +128,105 @@ for idle in 0 100 1000 10000; do
     for s in 01-echo epoll; do run idle-scan $s $idle "" --mode echo --size 64 --conns 10 --idle-conns $idle; done
 done
 # Bulk: 16 KiB messages, four in flight per connection.
-for s in 01-echo epoll; do run bulk $s 10 "" --mode echo --size 16384 --depth 4 --conns 10; done
+# epoll-bulk is the hand-tuned design (one shared 64 KiB buffer) to reach.
+for s in 01-echo epoll epoll-bulk; do run bulk $s 10 "" --mode echo --size 16384 --depth 4 --conns 10; done
 # 02: lines, one at a time and 16 in flight (x = depth).
 for d in 1 16; do run lines 02-line-framing $d "" --mode lines --size 64 --conns 10 --depth $d; done
-# 03: JSON-RPC ping on one connection, single and pipelined (x = depth).
-for d in 1 128; do run rpc 03-rpc $d "" --mode rpc --conns 1 --depth $d; done
-# 04: one sender at 100 lines/s, N receivers (x = N).
-for n in 10 100 1000; do run chat 04-chat-broadcast $n "" --mode chat --conns $n --rate 100 --size 64; done
+# 03 and the Tokio RPC yardstick: ping on one connection, single and
+# pipelined (x = depth); then 100 connections with 8 in flight each (rpc100,
+# x = connections), where memory per connection shows.
+for d in 1 128; do
+    for s in 03-rpc tokio-rpc; do run rpc $s $d "" --mode rpc --conns 1 --depth $d; done
+done
+for s in 03-rpc tokio-rpc; do run rpc100 $s 100 "" --mode rpc --conns 100 --depth 8; done
+# 04, 05 and the Tokio chat: one sender at 100 lines/s, N receivers (x = N).
+for n in 10 100 1000; do
+    for s in 04-chat-broadcast 05-shutdown-timeouts-limits tokio-chat; do
+        run chat $s $n "$(server_args $s)" --mode chat --conns $n --rate 100 --size 64
+    done
+done
+# ---- Fan-out at saturation ------------------------------------------------
+# The highest --rate (lines/s from one sender) at which a chat server still
+# delivers every line to every receiver, in order (loadgen exits 0), and
+# keeps up (receivers get at least 95% of rate x receivers lines/s).
+# The servers climb one ladder of rates together, each rung √2 above the
+# last: at each rung every server that has not failed yet runs once, so a
+# burst of load from elsewhere hits them all alike, and the ratios between
+# them hold even when the machine is busy. A server's figure is the last
+# rung it passed. At most SAT_RUNGS rungs of SAT_SECONDS each: it stops by
+# itself (a few minutes per receiver count).
+SAT_RUNGS=${SAT_RUNGS:-11} SAT_SECONDS=${SAT_SECONDS:-2}
+[ -n "${QUICK:-}" ] && SAT_RUNGS=6 SAT_SECONDS=1
+SAT_SERVERS="04-chat-broadcast 05-shutdown-timeouts-limits tokio-chat"
+
+# sat_try SERVER N RATE: one run; prints "ok DELIVERED/S LOADGEN%" or "fail WHY".
+sat_try() {
+    local server=$1 n=$2 rate=$3 bin pid port out log report tag=sat-$1-$2-$3
+    bin=$(server_path "$server") out=$LOGS/$tag.out log=$LOGS/$tag.server.log report=$LOGS/$tag.loadgen
+    : >"$out"
+    # shellcheck disable=SC2046 # server_args is empty or words to split
+    "${PIN_SERVER[@]}" "$bin" --port 0 $(server_args "$server") >"$out" 2>"$log" &
+    pid=$!
+    for _ in $(seq 200); do grep -q '^listening on ' "$out" && break; kill -0 $pid 2>/dev/null || break; sleep 0.05; done
+    port=$(sed -n 's/^listening on .*:\([0-9][0-9]*\)$/\1/p' "$out")
+    if [ -z "$port" ]; then kill $pid 2>/dev/null; wait $pid 2>/dev/null; echo "fail no-server"; return; fi
+    "${PIN_LOAD[@]}" ./loadgen --port "$port" --server-pid $pid --mode chat --conns "$n" --rate "$rate" \
+        --size 64 --duration "$SAT_SECONDS" --warmup 1 >"$report" 2>&1
+    local rc=$?
+    kill $pid 2>/dev/null; wait $pid 2>/dev/null
+    local got lg
+    got=$(sed -n 's/^result .* msgs_per_s=\([0-9.]*\) .*/\1/p' "$report")
+    lg=$(sed -n 's/^result .* loadgen_cpu_pct=\([0-9.-]*\) .*/\1/p' "$report")
+    if [ $rc -ne 0 ] || [ -z "$got" ]; then echo "fail errors"; return; fi
+    if awk -v g="$got" -v r="$rate" -v n="$n" 'BEGIN { exit !(g < 0.95 * r * n) }'; then echo "fail slow $got"; return; fi
+    echo "ok $got $lg"
+}
+
+# saturate N: climb the ladder with every built chat server; one row each
+# in results/saturation.tsv.
+saturate() {
+    local n=$1 s servers=() rung rate r i g l
+    [ -n "$ONLY" ] && [[ ",$ONLY," != *",saturation,"* ]] && return 0
+    for s in $SAT_SERVERS; do
+        if [ -x "$(server_path "$s")" ]; then servers+=("$s"); else echo "skip: saturation $s x=$n: not built"; fi
+    done
+    [ ${#servers[@]} -gt 0 ] || return 0
+    # Indexed like servers[] (bash 3.2, macOS's, has no associative arrays).
+    local best=() got=() lg=() alive=()
+    for ((i = 0; i < ${#servers[@]}; i++)); do best[i]=0 got[i]=0 lg[i]=0 alive[i]=1; done
+    for ((rung = 0; rung < SAT_RUNGS; rung++)); do
+        # 100,000 deliveries/s at the first rung, then x √2 per rung.
+        rate=$(awk -v n="$n" -v k=$rung 'BEGIN { printf "%d", 100000 / n * exp(k * log(2) / 2) }')
+        local any=0
+        for ((i = 0; i < ${#servers[@]}; i++)); do
+            [ "${alive[i]}" = 1 ] || continue
+            any=1
+            r=$(sat_try "${servers[i]}" "$n" "$rate")
+            if [ "${r%% *}" = ok ]; then
+                best[i]=$rate
+                read -r _ g l <<<"$r"
+                got[i]=$g lg[i]=$l
+            else
+                alive[i]=0
+            fi
+        done
+        [ $any = 1 ] || break
+    done
+    for ((i = 0; i < ${#servers[@]}; i++)); do
+        printf '%s\t%s\t%s\t%s\t%s\t%s\n' "${servers[i]}" "$n" "${best[i]}" "${got[i]}" "${lg[i]}" "$rung" >>"$OUT/saturation.tsv"
+        printf 'saturation %-16.16s x=%-5s %7s lines/s to every receiver (%s delivered/s, loadgen %s%% of a core)\n' \
+            "${servers[i]}" "$n" "${best[i]}" "${got[i]}" "${lg[i]}"
+    done
+}
+
+if [ -z "$ONLY" ] || [[ ",$ONLY," == *",saturation,"* ]]; then
+    printf 'server\treceivers\tmax_rate\tdelivered_per_s\tloadgen_cpu_pct\trungs\n' >"$OUT/saturation.tsv"
+fi
+for n in 10 100 1000; do saturate $n; done
+
 # Memory: 10,000 idle connections held (05; 01 and 02 for comparison).
 for s in 01-echo 02-line-framing 05-shutdown-timeouts-limits; do
-    args=""
-    [ $s = 05-shutdown-timeouts-limits ] && args="--max-clients 10100 --idle-timeout 3600"
-    run idle $s 10000 "$args" --mode idle --conns 10000
+    run idle $s 10000 "$(server_args $s)" --mode idle --conns 10000
 done
 
 # ---- Medians ---------------------------------------------------------------
@@ -158,6 +256,33 @@ END {
     }
 }' "$OUT/runs.tsv" >"$OUT/results.tsv"
 echo "bench: medians in bench/$OUT/results.tsv"
+
+# ---- Lesson / yardstick ratios -------------------------------------------
+# One row per case where a lesson and its yardstick ran in this run: the
+# lesson's median divided by the yardstick's, for server CPU per message,
+# p99 latency, memory per connection (whole RSS for one connection) and
+# messages per second. Below 1.0 the lesson is cheaper (or, for rate, slower).
+awk -F'\t' -v OFS='\t' '
+NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+{ key = $1 SUBSEP $2 SUBSEP $3; for (n in col) v[key, n] = $col[n]; seen[key] = 1 }
+function pair(label, c, lesson, yard, x, memcol,    a, b) {
+    a = c SUBSEP lesson SUBSEP x; b = c SUBSEP yard SUBSEP x
+    if (!(a in seen) || !(b in seen)) return
+    print label, lesson, yard, r(a, b, "cpu_us_per_msg"), r(a, b, "p99_us"), r(a, b, memcol), r(a, b, "msgs_per_s")
+}
+function r(a, b, n) { return v[b, n] + 0 > 0 && v[a, n] + 0 > 0 ? sprintf("%.2f", v[a, n] / v[b, n]) : "-" }
+END {
+    print "case", "lesson", "yardstick", "cpu_per_msg", "p99", "memory", "msgs_per_s"
+    pair("rpc 1 conn, 1 in flight", "rpc", "03-rpc", "tokio-rpc", 1, "rss_kib")
+    pair("rpc 1 conn, 128 in flight", "rpc", "03-rpc", "tokio-rpc", 128, "rss_kib")
+    pair("rpc 100 conns x 8", "rpc100", "03-rpc", "tokio-rpc", 100, "rss_per_conn_b")
+    for (i = 1; i <= 3; i++) {
+        n = i == 1 ? 10 : i == 2 ? 100 : 1000
+        pair("chat 100 lines/s to " n, "chat", "04-chat-broadcast", "tokio-chat", n, "rss_per_conn_b")
+        pair("chat 100 lines/s to " n, "chat", "05-shutdown-timeouts-limits", "tokio-chat", n, "rss_per_conn_b")
+    }
+    pair("bulk 16 KiB x 4, 10 conns", "bulk", "01-echo", "epoll-bulk", 10, "rss_per_conn_b")
+}' "$OUT/results.tsv" >"$OUT/ratios.tsv"
 
 ./summary.sh "$OUT/results.tsv" >"$OUT/summary.md" && echo "bench: targets in bench/$OUT/summary.md"
 if command -v gnuplot >/dev/null; then

@@ -33,6 +33,49 @@ echo "| 02 lines, 10 conns, 16 in flight | $(or_dash "$(get lines 02-line-framin
 echo "| 03 pipelined ping, 1 conn: ≥ 150,000 req/s | $(or_dash "$(get rpc 03-rpc 128 msgs_per_s)") req/s (single: $(or_dash "$(get rpc 03-rpc 1 msgs_per_s)")) | $(verdict "$(get rpc 03-rpc 128 msgs_per_s)" ">=" 150000) |"
 echo "| 04 fan-out to 1,000 at 100 msg/s: p99 < 20 ms | p99 $(or_dash "$(get chat 04-chat-broadcast 1000 p99_us)") µs, $(or_dash "$(get chat 04-chat-broadcast 1000 msgs_per_s)") delivered/s | $(verdict "$(get chat 04-chat-broadcast 1000 p99_us)" "<" 20000) |"
 echo "| 05 10,000 idle conns: ≤ 1 KiB each | $(or_dash "$(get idle 05-shutdown-timeouts-limits 10000 rss_per_conn_b)") B/conn (01: $(or_dash "$(get idle 01-echo 10000 rss_per_conn_b)"), 02: $(or_dash "$(get idle 02-line-framing 10000 rss_per_conn_b)")) | $(verdict "$(get idle 05-shutdown-timeouts-limits 10000 rss_per_conn_b)" "<=" 1024) |"
+
+# Lessons against their yardsticks (results/ratios.tsv, written by run.sh).
+ratios=$(dirname "$tsv")/ratios.tsv
+if [ -f "$ratios" ] && [ "$(wc -l <"$ratios")" -gt 1 ]; then
+    echo
+    echo "Lesson ÷ yardstick, medians of the same run (targets: CPU per message ≤ 1.0, memory ≤ 1.0;"
+    echo "memory is per connection, or the whole RSS where there is one connection):"
+    echo
+    echo "| case | lesson | yardstick | CPU per message | p99 | memory | messages/s |"
+    echo "| --- | --- | --- | --- | --- | --- | --- |"
+    awk -F'\t' 'NR > 1 {
+        # 01 bulk: at least 0.8x epoll-bulk, i.e. CPU per message <= 1.25x;
+        # its memory target is per *idle* connection (the idle case).
+        lim = $3 == "epoll-bulk" ? 1.25 : 1.0
+        cpu = $4 == "-" ? "-" : $4 + 0 <= lim ? $4 : "**" $4 "**"
+        mem = $6 == "-" || $3 == "epoll-bulk" ? $6 : $6 + 0 <= 1.0 ? $6 : "**" $6 "**"
+        printf "| %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, cpu, $5, mem, $7 }' "$ratios"
+    echo
+    echo "Bold: the target is missed. 01 bulk against epoll-bulk: the target is 0.8× its throughput,"
+    echo "judged as CPU per message ≤ 1.25× (a core's capacity is 1 / CPU per message; MB/s on a"
+    echo "busy machine follows the load); its memory target is per idle connection (the idle case)."
+fi
+
+# Fan-out at saturation (results/saturation.tsv).
+sat=$(dirname "$tsv")/saturation.tsv
+if [ -f "$sat" ] && [ "$(wc -l <"$sat")" -gt 1 ]; then
+    echo
+    echo "Fan-out at saturation: the highest rate (lines/s from one sender) at which every receiver"
+    echo "still got every line, in order (target: 04 and 05 ≥ the Tokio chat at every count):"
+    echo
+    echo "| receivers | 04 | 05 | Tokio chat | 04 ÷ Tokio | 05 ÷ Tokio |"
+    echo "| --- | --- | --- | --- | --- | --- |"
+    awk -F'\t' 'NR > 1 { r[$1, $2] = $3; n[$2] = 1 }
+    function ratio(a, b) { return b > 0 ? sprintf(a / b >= 1 ? "%.2f" : "**%.2f**", a / b) : "-" }
+    END {
+        for (i = 1; i <= 3; i++) {
+            x = i == 1 ? 10 : i == 2 ? 100 : 1000
+            if (!(x in n)) continue
+            a = r["04-chat-broadcast", x]; b = r["05-shutdown-timeouts-limits", x]; t = r["tokio-chat", x]
+            printf "| %d | %s | %s | %s | %s | %s |\n", x, a, b, t, ratio(a, t), ratio(b, t)
+        }
+    }' "$sat"
+fi
 echo
 echo "All medians (results.tsv):"
 echo

@@ -12,7 +12,8 @@
 #           jayson for lesson 03's tests, Marp CLI for the slides
 #   slides  node, and Graphviz for the diagrams
 #   hardening  clang with libFuzzer, valgrind, cppcheck, clang-tidy, shellcheck
-#   bench   gnuplot, for the benchmark plots (make bench)
+#   bench   gnuplot, for the benchmark plots (make bench); cargo and, on
+#           Debian, the packaged Tokio/serde crates for bench/tokio
 #   browser Chromium, for the slides' layout test and PDFs (macOS: none
 #           installed; tests/slides.bats uses Chrome if it is there)
 set -euo pipefail
@@ -81,6 +82,12 @@ for group in "$@"; do
         ;;
     bench)
         need "gnuplot (bench plots)" "command -v gnuplot" gnuplot-nox gnuplot
+        need "cargo (bench/tokio)" "command -v cargo" cargo rust
+        if command -v apt-get >/dev/null 2>&1; then   # crates built offline from Debian's packages
+            need "Tokio crates" "ls -d /usr/share/cargo/registry/tokio-1.*" librust-tokio-dev -
+            need "serde_json crates" "ls -d /usr/share/cargo/registry/serde_json-1.*" librust-serde-json-dev -
+            need "serde_derive crates" "ls -d /usr/share/cargo/registry/serde_derive-1.*" librust-serde-derive-dev -
+        fi
         ;;
     browser)
         # Debian's chromium; on macOS we install nothing (a browser is not a

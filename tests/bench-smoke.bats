@@ -48,3 +48,49 @@ loadgen() {
     assert_success
     assert_output --partial '50 of 50 connections open at the end'
 }
+
+# start_yardstick PATH: start_server for a binary under bench/ (the
+# yardsticks are not lessons); skips when it is not built.
+start_yardstick() {
+    local bin=$REPO/bench/$1
+    [ -x "$bin" ] || skip "bench/$1 is not built (make -C bench all tokio)"
+    SERVER_OUT=$BATS_TEST_TMPDIR/server.out SERVER_LOG=$BATS_TEST_TMPDIR/server.log
+    : >"$SERVER_OUT"
+    "$bin" --port 0 >"$SERVER_OUT" 2>"$SERVER_LOG" 3>&- &
+    SERVER_PID=$!
+    wait_until grep -q '^listening on ' "$SERVER_OUT" || fail "no readiness line: $(cat "$SERVER_LOG")"
+    PORT=$(sed -n 's/^listening on .*:\([0-9][0-9]*\)$/\1/p' "$SERVER_OUT")
+}
+
+@test "bench: the hand-tuned epoll-bulk yardstick echoes 16 KiB pipelined, every byte checked" {
+    start_yardstick epoll-bulk
+    run loadgen --mode echo --conns 3 --size 16384 --depth 4
+    assert_success
+    assert_output --regexp 'result .* errors=0 '
+}
+
+@test "bench: 03 answers 100 connections with 8 pings in flight each" {
+    start_server 03-rpc
+    run loadgen --mode rpc --conns 100 --depth 8
+    assert_success
+    assert_output --regexp 'result .* errors=0 '
+    refute_output --regexp 'msgs=0 '
+}
+
+@test "bench: the Tokio RPC yardstick answers loadgen's pipelined pings" {
+    start_yardstick tokio/target/release/tokio-rpc
+    run loadgen --mode rpc --conns 4 --depth 16
+    assert_success
+    assert_output --regexp 'result .* errors=0 '
+    refute_output --regexp 'msgs=0 '
+}
+
+@test "bench: the Tokio chat yardstick delivers every line to every receiver, in order" {
+    start_yardstick tokio/target/release/tokio-chat
+    # One second of warm-up, as bench/run.sh does: every receiver is in the
+    # room (accepted) before the lines that count are sent.
+    run loadgen --mode chat --conns 20 --rate 200 --warmup 1
+    assert_success
+    assert_output --regexp 'result .* errors=0 '
+    refute_output --regexp 'msgs=0 '
+}

@@ -24,9 +24,12 @@
 #include <string.h>
 #include <unistd.h>
 
-/* How much we read at once. It is also the most we ever hold for a client:
- * while an echo is still pending we stop reading from that client. */
-enum { BUF_SIZE = 16 * 1024 };
+/* Every read() lands in one buffer shared by all clients, and is written
+ * straight back. Only what the socket did not take is copied out and kept
+ * for that client, and while it waits we stop reading from that client. So
+ * an idle client holds no buffer at all, and big reads cost no memory. */
+enum { BUF_SIZE = 64 * 1024 };
+static char shared_buf[BUF_SIZE];
 
 /* ---- 1. A connection ------------------------------------------------------ */
 
@@ -36,8 +39,8 @@ struct conn {
     bool want_read;             /* ask poll() for POLLIN?  */
     bool want_write;            /* ask poll() for POLLOUT? */
     bool want_close;            /* done: close it once this turn is over */
-    size_t sent, len;           /* buf[sent..len) is echo still to write */
-    char buf[BUF_SIZE];
+    char *unsent;               /* unsent[sent..len): echo still to write */
+    size_t sent, len;
 };
 
 /* Is this errno just "not now"? Then we wait for poll() and try again. */
@@ -52,7 +55,7 @@ static void on_writable(struct conn *c)
 {
     /* write() may take fewer bytes than we offer (a "short write"): the
      * socket's send buffer only has so much room. Keep the rest for later. */
-    ssize_t n = write(c->fd, c->buf + c->sent, c->len - c->sent);
+    ssize_t n = write(c->fd, c->unsent + c->sent, c->len - c->sent);
     if (n < 0 && !try_again_later(errno)) {
         log_msg("%s: write failed: %s", c->peer, strerror(errno));
         c->want_close = true;           /* e.g. EPIPE, ECONNRESET */
@@ -68,11 +71,16 @@ static void on_writable(struct conn *c)
     bool pending = c->sent < c->len;
     c->want_write = pending;
     c->want_read = !pending;
+    if (!pending) {                     /* all sent: free our copy, if any */
+        if (c->unsent != shared_buf)
+            free(c->unsent);
+        c->unsent = NULL;
+    }
 }
 
 static void on_readable(struct conn *c)
 {
-    ssize_t n = read(c->fd, c->buf, sizeof c->buf);
+    ssize_t n = read(c->fd, shared_buf, sizeof shared_buf);
     if (n < 0) {
         if (try_again_later(errno))
             return;
@@ -88,9 +96,21 @@ static void on_readable(struct conn *c)
     /* One read() is *not* one message: TCP is a byte stream, so n is just
      * however many bytes had arrived. For an echo server that is fine. */
     trace("read fd %d: %zd bytes", c->fd, n);
+    c->unsent = shared_buf;
     c->sent = 0;
     c->len = (size_t)n;
     on_writable(c);     /* the socket usually has room: try now, not next turn */
+    if (c->want_write) {                /* a short write: keep our own copy */
+        c->len -= c->sent;
+        c->unsent = malloc(c->len);
+        if (!c->unsent) {
+            log_msg("%s: out of memory", c->peer);
+            c->want_close = true;
+            return;
+        }
+        memcpy(c->unsent, shared_buf + c->sent, c->len);
+        c->sent = 0;
+    }
 }
 
 /* ---- 3. New connections --------------------------------------------------- */
@@ -152,6 +172,8 @@ static void remove_closed(void)
         if (c->want_close) {
             trace("close fd %d", c->fd);
             close(c->fd);
+            if (c->unsent != shared_buf)    /* (a write failed at once) */
+                free(c->unsent);
             free(c);
         } else {
             conns[kept++] = c;

@@ -34,6 +34,7 @@
 enum {
     MAX_LINE = 64 * 1024,       /* longest line, not counting "\n" or "\r\n" */
     IN_SIZE = MAX_LINE + 2,     /* room for the longest line and its "\r\n" */
+    IN_START = 1024,            /* the input buffer's first size; it doubles to IN_SIZE */
     OUT_LIMIT = 64 * 1024,      /* replies queued before we stop answering */
     MAX_DISCARD = 1024 * 1024,  /* bytes we read and drop while closing */
 };
@@ -51,11 +52,12 @@ struct conn {
     bool discarding;            /* all sent; reading and dropping until EOF */
     size_t discarded;           /* bytes dropped so far while discarding */
     unsigned long lines;        /* lines answered so far */
-    size_t in_len;              /* in[0..in_len): bytes of a line not yet whole */
-    size_t out_sent, out_len;   /* out[out_sent..out_len): replies to write */
-    size_t out_cap;             /* out is malloc'd, out_cap bytes */
-    char *out;
-    char in[IN_SIZE];
+    /* Both buffers are malloc'd when needed and freed when empty: an idle
+     * client holds neither, and a busy one only what its lines need. */
+    char *in;                   /* in[0..in_len): bytes of a line not yet whole */
+    size_t in_len, in_cap;
+    char *out;                  /* out[out_sent..out_len): replies to write */
+    size_t out_sent, out_len, out_cap;
 };
 
 /* Is this errno just "not now"? Then we wait for poll() and try again. */
@@ -139,7 +141,7 @@ static void answer_line(struct conn *c, size_t start, size_t end)
 static void answer_lines(struct conn *c)
 {
     size_t start = 0;
-    while (!c->closing && !c->want_close && c->out_len < OUT_LIMIT) {
+    while (start < c->in_len && !c->closing && !c->want_close && c->out_len < OUT_LIMIT) {
         char *newline = memchr(c->in + start, '\n', c->in_len - start);
         if (!newline)
             break;                      /* the rest is an unfinished line */
@@ -148,10 +150,18 @@ static void answer_lines(struct conn *c)
         start = end + 1;
     }
     /* Move the unfinished line to the front of the buffer. */
-    memmove(c->in, c->in + start, c->in_len - start);
-    c->in_len -= start;
+    if (start > 0) {
+        memmove(c->in, c->in + start, c->in_len - start);
+        c->in_len -= start;
+    }
+    if (c->in_len == 0) {               /* nothing unfinished: give the buffer back */
+        free(c->in);
+        c->in = NULL;
+        c->in_cap = 0;
+    }
 
-    if (c->closing || c->want_close || c->out_len >= OUT_LIMIT || memchr(c->in, '\n', c->in_len))
+    if (c->closing || c->want_close || c->out_len >= OUT_LIMIT ||
+        (c->in_len > 0 && memchr(c->in, '\n', c->in_len)))
         return;                         /* closing, or waiting for room */
     if (c->in_len == IN_SIZE) {
         refuse_long_line(c);            /* full, and still no newline */
@@ -203,22 +213,43 @@ static void on_writable(struct conn *c)
         trace("write fd %d: %zd bytes", c->fd, n);
         c->out_sent += (size_t)n;
     }
-    if (c->out_sent == c->out_len) {    /* all sent: room for more replies */
+    if (c->out_sent == c->out_len) {    /* all sent: give the buffer back */
         c->out_sent = c->out_len = 0;
-        if (c->out_cap > OUT_LIMIT) {   /* after a huge reply, give the memory back */
-            free(c->out);
-            c->out = NULL;
-            c->out_cap = 0;
-        }
+        free(c->out);
+        c->out = NULL;
+        c->out_cap = 0;
         answer_lines(c);
     }
     what_next(c);
 }
 
+/* Make sure the input buffer has room to read into. It starts at IN_START
+ * bytes and doubles only while a line is longer than the buffer, up to
+ * IN_SIZE: a client pays for the longest line it sends, not for the longest
+ * line allowed. answer_lines() frees it again once no line is unfinished. */
+static bool make_room(struct conn *c)
+{
+    if (c->in_len < c->in_cap)
+        return true;
+    size_t cap = c->in_cap ? c->in_cap * 2 : IN_START;
+    if (cap > IN_SIZE)
+        cap = IN_SIZE;
+    char *bigger = realloc(c->in, cap);
+    if (!bigger)
+        return false;
+    c->in = bigger;
+    c->in_cap = cap;
+    return true;
+}
+
 static void on_readable(struct conn *c)
 {
+    if (!make_room(c)) {
+        out_of_memory(c);
+        return;
+    }
     char *into = c->discarding ? c->in : c->in + c->in_len;
-    size_t room = c->discarding ? sizeof c->in : IN_SIZE - c->in_len;
+    size_t room = c->discarding ? c->in_cap : c->in_cap - c->in_len;
     ssize_t n = read(c->fd, into, room);
     if (n < 0) {
         if (try_again_later(errno))
@@ -307,6 +338,7 @@ static void remove_closed(void)
         if (c->want_close) {
             trace("close fd %d", c->fd);
             close(c->fd);
+            free(c->in);
             free(c->out);
             free(c);
         } else {
