@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# tests/grade/start.sh NN — `make start L=NN`: create work/NN-name/, the
-# student's own copy to turn into lesson NN, and build it once.
+# tests/grade/start.sh NN [DIR] — `make start L=NN`: create work/NN-name/ (or
+# DIR), the student's own copy to turn into lesson NN, and build it once.
 #
 # What it starts with is in tests/grade/NN-name.start:
 #   from LESSON        the source files (*.c, *.h, Makefile) of that lesson:
@@ -21,7 +21,7 @@ lesson=$(cd lessons && ls -d "$1"-* 2>/dev/null | head -n 1)
 [ -n "$lesson" ] || die "no lesson $1 in lessons/ (there are: $(cd lessons && echo *))"
 plan=tests/grade/$lesson.start
 [ -f "$plan" ] || die "lesson $1 has no workspace plan yet ($plan)"
-ws=work/$lesson
+ws=${2:-work/$lesson}
 if [ -e "$ws" ]; then
     printf 'start: %s exists already, and is left as it is: your work is safe.\n' "$ws"
     printf '       To start over: mv %s %s.old && make start L=%s\n' "$ws" "$ws" "$1"
@@ -55,7 +55,7 @@ for f in $starter; do copy "tests/grade/starter/$lesson" "$f"; done
 printf 'start: %s created from %s\n' "$ws" "${from:+lesson $from}${from:-a starter}"
 [ -z "$given" ] || printf '       given by lesson %s (read them, do not retype them): %s\n' "$1" "$(echo $given)"
 [ -z "$starter" ] || printf '       outlines to fill in: %s\n' "$(echo $starter)"
-if make -s --no-print-directory -C "$ws" >/dev/null; then
+if make -s --no-print-directory -C "$ws" COMMON="$REPO/common" >/dev/null; then
     printf '       it builds: make -C %s\n' "$ws"
 else
     printf 'start: warning: %s does not build yet (output above)\n' "$ws"
