@@ -21,9 +21,14 @@ REPO=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$REPO" || exit 1
 
 die() { printf 'grade: %s\n' "$*" >&2; exit 2; }
+# lesson_named NN: lessons/NN-* as its folder name, e.g. 02-line-framing.
+lesson_named() {
+    local d
+    for d in lessons/"$1"-*/; do [ -d "$d" ] && basename "$d" && return; done
+}
 
-[ $# -ge 1 ] && [ -n "$1" ] || die "which lesson? make grade L=01 (or 02, 03, ...)"
-lesson=$(cd lessons && ls -d "$1"-* 2>/dev/null | head -n 1)
+[ -n "${1:-}" ] || die "which lesson? make grade L=01 (or 02, 03, ...)"
+lesson=$(lesson_named "$1")
 [ -n "$lesson" ] || die "no lesson $1 in lessons/ (there are: $(cd lessons && echo *))"
 dir=${2:-work/$lesson}
 exercise=${3:-}

@@ -8,11 +8,17 @@ REPO=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$REPO" || exit 1
 
 die() { printf 'solve: %s\n' "$*" >&2; exit 2; }
+# lesson_named NN: lessons/NN-* as its folder name, e.g. 02-line-framing.
+lesson_named() {
+    local d
+    for d in lessons/"$1"-*/; do [ -d "$d" ] && basename "$d" && return; done
+}
 
-[ $# -ge 2 ] && [ -n "$1" ] && [ -n "$2" ] || die "usage: make solve L=NN EXERCISE=k [DIR=folder]"
-lesson=$(cd lessons && ls -d "$1"-* 2>/dev/null | head -n 1)
+if [ -z "${1:-}" ] || [ -z "${2:-}" ]; then die "usage: make solve L=NN EXERCISE=k [DIR=folder]"; fi
+lesson=$(lesson_named "$1")
 [ -n "$lesson" ] || die "no lesson $1 in lessons/"
-patch_file=$(ls "lessons/$lesson/solutions/$2"-*.patch 2>/dev/null | head -n 1)
+patch_file=
+for f in "lessons/$lesson/solutions/$2"-*.patch; do [ -f "$f" ] && patch_file=$f; done
 [ -n "$patch_file" ] ||
     die "exercise $2 of lesson $1 has no worked solution (lessons/$lesson/solutions/ has: $(cd "lessons/$lesson/solutions" 2>/dev/null && echo *.patch))"
 dir=${3:-work/$lesson}

@@ -15,9 +15,14 @@ REPO=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$REPO" || exit 1
 
 die() { printf 'start: %s\n' "$*" >&2; exit 2; }
+# lesson_named NN: lessons/NN-* as its folder name, e.g. 02-line-framing.
+lesson_named() {
+    local d
+    for d in lessons/"$1"-*/; do [ -d "$d" ] && basename "$d" && return; done
+}
 
-[ $# -ge 1 ] && [ -n "$1" ] || die "which lesson? make start L=01 (or 02, 03, ...)"
-lesson=$(cd lessons && ls -d "$1"-* 2>/dev/null | head -n 1)
+[ -n "${1:-}" ] || die "which lesson? make start L=01 (or 02, 03, ...)"
+lesson=$(lesson_named "$1")
 [ -n "$lesson" ] || die "no lesson $1 in lessons/ (there are: $(cd lessons && echo *))"
 plan=tests/grade/$lesson.start
 [ -f "$plan" ] || die "lesson $1 has no workspace plan yet ($plan)"
@@ -29,7 +34,7 @@ if [ -e "$ws" ]; then
 fi
 
 mkdir -p "$ws" || die "cannot create $ws"
-from= given= starter=
+from="" given="" starter=""
 while read -r key rest; do
     rest=${rest%%#*}
     case $key in
@@ -38,7 +43,7 @@ while read -r key rest; do
         starter) starter=$rest ;;
     esac
 done <"$plan"
-from=$(echo $from)     # trim
+from=${from%% *}       # one lesson; drop trailing blanks
 
 copy() {    # copy FROM_DIR FILE
     [ -f "$1/$2" ] || { rm -rf "$ws"; die "$plan names $1/$2, which does not exist"; }
@@ -52,9 +57,13 @@ fi
 for f in $given; do copy "lessons/$lesson" "$f"; done
 for f in $starter; do copy "tests/grade/starter/$lesson" "$f"; done
 
-printf 'start: %s created from %s\n' "$ws" "${from:+lesson $from}${from:-a starter}"
-[ -z "$given" ] || printf '       given by lesson %s (read them, do not retype them): %s\n' "$1" "$(echo $given)"
-[ -z "$starter" ] || printf '       outlines to fill in: %s\n' "$(echo $starter)"
+if [ -n "$from" ]; then
+    printf 'start: %s created from lesson %s\n' "$ws" "$from"
+else
+    printf 'start: %s created from a starter outline\n' "$ws"
+fi
+[ -z "$given" ] || printf '       given by lesson %s (read them, do not retype them): %s\n' "$1" "$given"
+[ -z "$starter" ] || printf '       outlines to fill in: %s\n' "$starter"
 if make -s --no-print-directory -C "$ws" COMMON="$REPO/common" >/dev/null; then
     printf '       it builds: make -C %s\n' "$ws"
 else
