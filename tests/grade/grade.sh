@@ -66,7 +66,9 @@ else
     filter=(--filter-tags '!needs-node')
     [ -f "$order" ] || order=/dev/null
 fi
-base=$(sed -n 's/^# *starts from: *//p' "$order" 2>/dev/null | head -n 1)
+# What `make start` began from (tests/grade/NN-name.start), for "already passing".
+base=$(sed -n 's/^from  *\([^ #]*\).*/lesson \1/p' "tests/grade/$lesson.start" 2>/dev/null | head -n 1)
+[ -n "$base" ] || base="the starter"
 
 export BATS_LIB_PATH=${BATS_LIB_PATH:-/usr/lib/bats:/usr/local/lib:/opt/homebrew/lib}
 export BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-60}
@@ -87,7 +89,7 @@ function sent(file, line,    i, l, n, src, best) {
     while ((getline l < file) > 0 && n < line) src[++n] = l
     close(file)
     for (i = n; i > 0 && src[i] !~ /^@test /; i--)
-        if (src[i] ~ /(^|[ (])(run|client|rpc|rpc_client|bg_client) /) {
+        if (src[i] ~ /(^|[ (])(client|rpc|rpc_client|bg_client) /) {
             best = src[i]; break
         }
     sub(/^[ \t]+/, "", best); sub(/^run (--separate-stderr )?/, "", best)
@@ -130,12 +132,12 @@ status == "fail" && /^# / {
     if (l ~ /^\(from function/) next
     if (l ~ /^  `.*'"'"' failed/) { cmd = l; sub(/^  `/, "", cmd); sub(/'"'"' failed.*/, "", cmd); next }
     if (l ~ /timed out/) timedout = 1
+    if (l ~ /^-- command failed --$/) { expected = "success (exit status 0)"; mode = ""; next }
     if (l ~ /^-- .* --$/ || l == "--" || l ~ /^index +:/) { mode = ""; next }
-    if (l ~ /^-- command failed --$/) { expected = "success (exit status 0)"; next }
     if (l ~ /^status +:/) { st = l; sub(/^status +: */, "", st); next }
-    if (l ~ /^output( \(| +:)/)   { mode = "a"; if (l ~ /:/) { sub(/^output +: ?/, "", l); actual = l }; next }
-    if (l ~ /^expected( \(| +:)/) { mode = "e"; if (l ~ /:/) { sub(/^expected +: ?/, "", l); expected = l }; next }
-    if (l ~ /^actual( \(| +:)/)   { mode = "a"; if (l ~ /:/) { sub(/^actual +: ?/, "", l); actual = l }; next }
+    if (l ~ /^output( \(| +:)/)   { mode = "a"; if (l ~ /^output +:/) { sub(/^output +: ?/, "", l); actual = l }; next }
+    if (l ~ /^expected( \(| +:)/) { mode = "e"; if (l ~ /^expected +:/) { sub(/^expected +: ?/, "", l); expected = l }; next }
+    if (l ~ /^actual( \(| +:)/)   { mode = "a"; if (l ~ /^actual +:/) { sub(/^actual +: ?/, "", l); actual = l }; next }
     if (mode == "e") { sub(/^  /, "", l); expected = expected (expected == "" ? "" : "\\n") l; next }
     if (mode == "a") { sub(/^  /, "", l); actual = actual (actual == "" ? "" : "\\n") l; next }
     if (l != "" && msg == "") msg = l
@@ -156,18 +158,19 @@ show() {    # show STATUS NAME REASON ALREADY SECTION
     if [ "$1" = fail ]; then
         mark=FAIL
         failed=$((failed + 1))
-        [ "$4" = yes ] && { note="   (lesson $base's code passes this one: something that worked broke)"; already_failing=$((already_failing + 1)); }
+        [ "$4" = yes ] && { note="   ($base passes this one: something that worked broke)"; already_failing=$((already_failing + 1)); }
     elif [ "$1" = skip ]; then
         mark=skip
     else
         passed=$((passed + 1))
-        [ "$4" = yes ] && note="   (already passing on lesson $base's code)"
+        [ "$4" = yes ] && note="   (already passing on $base's code: not what this lesson adds)"
     fi
     printf '  %-4s  %s%s\n' "$mark" "$2" "$note"
     [ "$1" = fail ] && printf '        %s\n        see: lessons/%s/README.md, "%s"\n' "$3" "$lesson" "$5"
     return 0
 }
-section=Exercises last_section=
+section=Exercises last_section='' fallback=Tests
+[ -n "$exercise" ] && fallback=Exercises
 [ -n "$exercise" ] && printf 'README "Exercises", exercise %s\n' "$exercise"
 while IFS= read -r line || [ -n "$line" ]; do
     case $line in
@@ -197,8 +200,7 @@ while IFS= read -r result; do
         printf 'not yet placed in the lesson order (tests/grade/%s.order)\n' "$lesson"
         header=1
     fi
-    show "$(cut -f 1 <<<"$result")" "$(cut -f 2 <<<"$result")" "$(cut -f 3 <<<"$result")" no \
-        "${exercise:+Exercises}${exercise:-Tests}"
+    show "$(cut -f 1 <<<"$result")" "$(cut -f 2 <<<"$result")" "$(cut -f 3 <<<"$result")" no "$fallback"
 done <"$tmp/results"
 
 printf '\ngrade: %d passed, %d failed\n' "$passed" "$failed"
