@@ -89,7 +89,7 @@ function sent(file, line,    i, l, n, src, best) {
     while ((getline l < file) > 0 && n < line) src[++n] = l
     close(file)
     for (i = n; i > 0 && src[i] !~ /^@test /; i--)
-        if (src[i] ~ /(^|[ (])(client|rpc|rpc_client|bg_client) /) {
+        if (src[i] ~ /^[ \t]*(run +(--separate-stderr +)?)?(client|rpc|rpc_client|bg_client) /) {
             best = src[i]; break
         }
     sub(/^[ \t]+/, "", best); sub(/^run (--separate-stderr )?/, "", best)
