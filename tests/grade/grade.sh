@@ -136,6 +136,7 @@ status == "fail" && /^# / {
     if (l ~ /^-- .* --$/ || l == "--" || l ~ /^index +:/) { mode = ""; next }
     if (l ~ /^status +:/) { st = l; sub(/^status +: */, "", st); next }
     if (l ~ /^output( \(| +:)/)   { mode = "a"; if (l ~ /^output +:/) { sub(/^output +: ?/, "", l); actual = l }; next }
+    if (l ~ /^(regexp|substring) +:/) { expected = l; sub(/ +: ?/, " ", expected); next }
     if (l ~ /^expected( \(| +:)/) { mode = "e"; if (l ~ /^expected +:/) { sub(/^expected +: ?/, "", l); expected = l }; next }
     if (l ~ /^actual( \(| +:)/)   { mode = "a"; if (l ~ /^actual +:/) { sub(/^actual +: ?/, "", l); actual = l }; next }
     if (mode == "e") { sub(/^  /, "", l); expected = expected (expected == "" ? "" : "\\n") l; next }
