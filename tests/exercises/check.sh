@@ -10,7 +10,8 @@
 #     the exercise's tests, and still passes the lesson's own tests, except
 #     exactly those its header names on a "Changes tests: ERE" line (tests
 #     of a behaviour the exercise changes on purpose);
-#  4. with --start only: the tests that tests/grade/NN-name.order marks "= "
+#  4. a starter's given functions are the lesson's, byte for byte;
+#  5. with --start only: the tests that tests/grade/NN-name.order marks "= "
 #     (already passing before the student writes anything) are exactly those
 #     that pass on a fresh `make start` workspace. It costs minutes (a
 #     starting workspace fails slowly: its tests wait for answers), so CI
@@ -66,6 +67,7 @@ lesson_copy() {
 check_reference() {
     local nn=$1 lesson=$2 k tap=$tmp/$2-ref.tap
     LESSON_DIR=$REPO/lessons/$lesson WAIT_SECONDS=2 bats --tap "tests/exercises/$lesson.bats" >"$tap" 2>&1
+    check_starters "$lesson"
     for k in $(tested "$nn" "$lesson"); do
         if names "$tap" "not ok" | grep -q "^$nn exercise $k: "; then
             ok "exercise $k: the reference fails its test"
@@ -75,6 +77,29 @@ check_reference() {
         ls "lessons/$lesson/solutions/$k"-*.patch >/dev/null 2>&1 ||
             problem "exercise $k has a test but no lessons/$lesson/solutions/$k-*.patch"
     done
+}
+
+# check_starters LESSON: a starter outline (tests/grade/starter/LESSON/) gives
+# some functions as pasted from the lesson; above its "---- Yours" line each
+# must be the lesson's, byte for byte, so a fix to the lesson reaches it.
+check_starters() {
+    local f name
+    for f in "tests/grade/starter/$1"/*; do
+        if [ ! -f "$f" ] || ! grep -q -- '---- Yours' "$f"; then continue; fi
+        awk '/---- Yours/ { exit } /^[a-z].*[a-z_0-9]+\(/ { sub(/\(.*/, ""); sub(/.*[ *]/, ""); print }' "$f" |
+        while read -r name; do
+            if cmp -s <(function_text "$name" "$f") <(function_text "$name" "lessons/$1/$(basename "$f")"); then
+                ok "$f: $name() is the lesson's"
+            else
+                problem "$f: $name() differs from lessons/$1/$(basename "$f"): paste it again"
+            fi
+        done
+    done
+}
+
+# function_text NAME FILE: a C function's definition, from its first line to "}".
+function_text() {
+    awk -v n="$1" '!on && /^[a-z]/ && index($0, n "(") { on = 1 } on { print } on && /^}/ { exit }' "$2"
 }
 
 # tested NN LESSON: the numbers of the exercises that have tests.
