@@ -79,3 +79,16 @@ lint: deps-hardening
 	@tests/lint/lint.sh
 clean-fuzz:
 	@$(MAKE) --no-print-directory -C tests/fuzz clean-fuzz
+
+# Work through it yourself (README.md): a workspace per lesson in work/,
+# graded by the lesson's own tests (tests/grade/), solutions as patches.
+.PHONY: start grade solve
+## make start L=NN: work/NN-name/ = the previous lesson's code, to turn into lesson NN
+start:
+	@tests/grade/start.sh "$(L)"
+## make grade L=NN [DIR=folder] [EXERCISE=k]: build a workspace, run lesson NN's tests on it
+grade:
+	@tests/grade/grade.sh "$(L)" "$(DIR)" "$(EXERCISE)"
+## make solve L=NN EXERCISE=k [DIR=folder]: apply that exercise's worked solution to a workspace
+solve:
+	@tests/grade/solve.sh "$(L)" "$(EXERCISE)" "$(DIR)"

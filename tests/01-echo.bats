@@ -86,7 +86,7 @@ setup() {
     wait_for_log "trace: close fd"
     run cat "$SERVER_LOG"
     assert_line --regexp '^trace: poll woke up, 1 ready: fd [0-9]+ IN$'
-    assert_line --regexp ': connected \(fd [0-9]+\)$'
+    assert_line --regexp ': connected \(fd [0-9]+\)'
     assert_line --regexp '^trace: read fd [0-9]+: 1 bytes$'
     assert_line --regexp '^trace: write fd [0-9]+: 1 bytes$'
 }

@@ -291,6 +291,7 @@ rpc() {
 
 # ---- Real clients.
 
+# bats test_tags=needs-node
 @test "03: jayson (a JSON-RPC client library from npm) talks to the server" {
     [ -d "$REPO/node_modules/jayson" ] || fail "jayson is not installed: run make deps"
     run node "$REPO/tests/jayson-client.js" "$PORT"
@@ -302,7 +303,7 @@ rpc() {
 # ---- rpc-client, the lesson's own client.
 
 rpc_client() {
-    "$REPO/lessons/03-rpc/rpc-client" --port "$PORT" "$@"
+    "$(lesson_dir 03-rpc)/rpc-client" --port "$PORT" "$@"
 }
 
 @test "03: rpc-client prints the result and exits 0" {
@@ -364,6 +365,7 @@ rpc_client() {
     assert_output '{"jsonrpc":"2.0","result":["hello",5],"id":20000}'
 }
 
+# bats test_tags=needs-node
 @test "03: rpc-client gives up on a server that never answers (--timeout)" {
     # A listener that accepts and then says nothing at all, and does not
     # close when the client half-closes (allowHalfOpen).
@@ -373,10 +375,10 @@ rpc_client() {
     wait_until grep -q '^listening on ' "$BATS_TEST_TMPDIR/silent"
     local silent_port
     silent_port=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$BATS_TEST_TMPDIR/silent")
-    run "$REPO/lessons/03-rpc/rpc-client" --port "$silent_port" --timeout 1 ping
+    run "$(lesson_dir 03-rpc)/rpc-client" --port "$silent_port" --timeout 1 ping
     assert_failure 3
     assert_output --partial "timed out"
-    run "$REPO/lessons/03-rpc/rpc-client" --port "$silent_port" --timeout 1 --stdin </dev/null
+    run "$(lesson_dir 03-rpc)/rpc-client" --port "$silent_port" --timeout 1 --stdin </dev/null
     assert_failure 3
     kill "$silent"
 }

@@ -1,6 +1,7 @@
 # tests/helper.bash — loaded by every .bats file with `load helper`.
 #
 # start_server LESSON [ARGS...]   start lessons/LESSON/server on a free port
+# lesson_dir LESSON               lessons/LESSON, or $LESSON_DIR when set (make grade)
 # client OP...                    run tests/tcpc against it (see tests/tcpc.c)
 # wait_for_log TEXT               wait until the server's log contains TEXT
 # bg_client NAME OP...            a client in the background; output in $BATS_TEST_TMPDIR/NAME
@@ -14,6 +15,11 @@ bats_load_library bats-assert
 REPO=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 TCPC=$REPO/tests/tcpc
 
+# make grade sets LESSON_DIR to the student's folder: its programs are tested.
+lesson_dir() {
+    echo "${LESSON_DIR:-$REPO/lessons/$1}"
+}
+
 start_server() {
     local lesson=$1
     shift
@@ -23,7 +29,7 @@ start_server() {
     # and a test that restarts its server must not read the old port.
     : >"$SERVER_OUT"
     # 3>&- : bats waits for every process holding fd 3; a server must not.
-    "$REPO/lessons/$lesson/server" --port 0 "$@" >"$SERVER_OUT" 2>"$SERVER_LOG" 3>&- &
+    "$(lesson_dir "$lesson")/server" --port 0 "$@" >"$SERVER_OUT" 2>"$SERVER_LOG" 3>&- &
     SERVER_PID=$!
     wait_until grep -q '^listening on ' "$SERVER_OUT" ||
         fail "server never printed its readiness line; log: $(cat "$SERVER_LOG")"

@@ -179,6 +179,29 @@ missing_for() {
     done
 }
 
+# exercise_titles FILE: "N. Title (graded)" for each exercise of a README's
+# "## Exercises" section or a deck's "## Exercises..." slides.
+exercise_titles() {
+    awk '/^## Exercises/ { on = 1; next } /^## |^---$/ { on = 0 }
+         on && /^[0-9]+\. \*\*[^*]+\*\*/ {
+             match($0, /^[0-9]+\. \*\*[^*]+\*\*/); t = substr($0, 1, RLENGTH)
+             print t ($0 ~ /^[0-9]+\. \*\*[^*]+\*\* \*?\(graded\)/ ? " (graded)" : "")
+         }' "$1"
+}
+
+@test "slides: each deck's exercises are its README's, graded ones marked the same" {
+    # Lessons whose exercises are graded (tests/exercises/NN-name.bats) only.
+    local bats lesson
+    for bats in "$REPO"/tests/exercises/[0-9][0-9]-*.bats; do
+        lesson=$(basename "$bats" .bats)
+        run diff <(exercise_titles "$REPO/lessons/$lesson/README.md") \
+                 <(exercise_titles "$REPO/slides/$lesson.md")
+        [ "$status" -eq 0 ] || fail "slides/$lesson.md's exercises differ from its README's (< README, > deck):
+$output"
+        [ -n "$(exercise_titles "$REPO/slides/$lesson.md")" ] || fail "slides/$lesson.md lists no exercises"
+    done
+}
+
 @test "slides: the 'try it' commands still print what the decks and READMEs say" {
     [ -x "$TCPC" ] || fail "tests/tcpc is not built: make -C tests"
     local files f
