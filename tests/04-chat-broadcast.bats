@@ -295,11 +295,19 @@ welcome() {
 # queued_at_port COUNT BYTES: true once COUNT server-side sockets on $PORT
 # hold exactly BYTES unread (Linux /proc/net/tcp: rx_queue, in hex).
 queued_at_port() {
-    local port_hex bytes_hex
+    local port_hex n=0 _sl local_addr _rem _st queues _rest
     port_hex=$(printf '%04X' "$PORT")
-    bytes_hex=$(printf '%08X' "$2")
-    [ "$(awk -v p=":$port_hex" -v q="$bytes_hex" \
-        '$2 ~ p"$" && $5 ~ ":"q"$" { n++ } END { print n + 0 }' /proc/net/tcp)" -eq "$1" ]
+    while read -r _sl local_addr _rem _st queues _rest; do
+        [ "${local_addr##*:}" = "$port_hex" ] || continue
+        [ $((16#${queues##*:})) -eq "$2" ] && n=$((n + 1))
+    done < <(tail -n +2 /proc/net/tcp)
+    [ "$n" -eq "$1" ]
+}
+
+# The burst test stops the server (SIGSTOP): let it go before stopping it.
+teardown() {
+    [ -z "${SERVER_PID:-}" ] || kill -CONT "$SERVER_PID" 2>/dev/null || true
+    stop_server
 }
 
 @test "04: a client reading at full speed is not dropped when a burst lands in one turn" {

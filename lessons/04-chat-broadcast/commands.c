@@ -1,8 +1,9 @@
 /*
- * commands.c — what each chat line does: /nick /who /msg /me /help /quit,
- * and plain text. chat.c has already parsed the line; this file only uses
- * the room (room.h). It is pasted and explained, not typed: the lesson is
- * server.c, the fan-out underneath.
+ * commands.c — lines in: lesson 02's framing finds whole lines in a
+ * client's input (handle_lines, at the end), and each line does what it
+ * says: /nick /who /msg /me /help /quit, or plain text for the room.
+ * chat.c parses the line; this file only uses the room (room.h). It is
+ * pasted and explained, not typed: the lesson is server.c, the fan-out.
  */
 #include "room.h"
 
@@ -53,7 +54,7 @@ static const char help_text[] =
     "  //TEXT           say \"/TEXT\"\n"
     "anything else is sent to everyone else as \"yourname: TEXT\"";
 
-void run_command(struct conn *c, const char *line, size_t len)
+static void run_command(struct conn *c, const char *line, size_t len)
 {
     struct chat_cmd cmd = chat_parse(line, len);
     char head[CHAT_NICK_MAX + 32];
@@ -112,5 +113,66 @@ void run_command(struct conn *c, const char *line, size_t len)
     case CHAT_ERROR:
         send_to(c, msg_printf("error: %s", cmd.error));
         break;
+    }
+}
+
+/* An error line, the room told why, then the polite close. */
+static void refuse(struct conn *c, const char *why)
+{
+    send_to(c, msg_printf("error: %s", why));
+    leave_room(c, why);
+    c->closing = true;
+}
+
+/* The error for a line over MAX_LINE, built from the constant itself. */
+static void refuse_long_line(struct conn *c)
+{
+    char why[64];
+    snprintf(why, sizeof why, "line longer than %d bytes", MAX_LINE);
+    refuse(c, why);
+}
+
+/* Run the line in c->in[start..end); c->in[end] is its '\n', or the end
+ * of the input when the client closed in the middle of a line. */
+static void run_line(struct conn *c, size_t start, size_t end)
+{
+    size_t len = end - start;
+    if (len > 0 && c->in[end - 1] == '\r')
+        len--;                          /* telnet and Windows send "\r\n" */
+    if (len > MAX_LINE)
+        refuse_long_line(c);
+    else
+        run_command(c, c->in + start, len);
+}
+
+/* Run every whole line waiting in c->in, in order, while c's own queue is
+ * short; whatever is left waits until on_writable() has sent some. */
+void handle_lines(struct conn *c)
+{
+    size_t start = 0;
+    while (!c->closing && c->q_cost < QUEUE_PAUSE) {
+        char *newline = memchr(c->in + start, '\n', c->in_len - start);
+        if (!newline)
+            break;                      /* the rest is an unfinished line */
+        size_t end = (size_t)(newline - c->in);
+        run_line(c, start, end);
+        start = end + 1;
+    }
+    /* Move the unfinished line to the front of the buffer. */
+    memmove(c->in, c->in + start, c->in_len - start);
+    c->in_len -= start;
+
+    if (c->closing || c->q_cost >= QUEUE_PAUSE || memchr(c->in, '\n', c->in_len))
+        return;                         /* closing, or waiting for room */
+    if (c->in_len == IN_SIZE) {
+        refuse_long_line(c);            /* full, and still no newline */
+    } else if (c->eof) {
+        /* The client closed its side, maybe in the middle of a line: that
+         * last line counts too. Then it leaves; what is queued still goes. */
+        if (c->in_len > 0)
+            run_line(c, 0, c->in_len);
+        c->in_len = 0;
+        leave_room(c, NULL);
+        c->closing = true;
     }
 }

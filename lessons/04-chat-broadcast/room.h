@@ -14,6 +14,7 @@ enum {
     MAX_LINE = 4096,            /* longest line, not counting "\n" or "\r\n" */
     IN_SIZE = MAX_LINE + 2,     /* room for the longest line and its "\r\n" */
     MSG_MAX = MAX_LINE + 64,    /* longest message: "name (private): " + line */
+    QUEUE_PAUSE = 16 * 1024,    /* stop reading a client with this much queued */
 };
 
 /* One line of output, stored once however many clients it goes to. */
@@ -55,8 +56,9 @@ struct msg *msg_printf(const char *fmt, ...);
 void send_to(struct conn *c, struct msg *m);
 void broadcast(struct msg *m, const struct conn *from);
 void leave_room(struct conn *c, const char *why);
+void what_next(struct conn *c);         /* after a change: what to poll for */
 
-/* commands.c: what one line from c does. */
-void run_command(struct conn *c, const char *line, size_t len);
+/* commands.c: run every whole line waiting in c->in. */
+void handle_lines(struct conn *c);
 
 #endif

@@ -17,19 +17,19 @@
  * buffers are full: we disconnect it rather than slow the room down or let
  * our memory grow without end.
  *
- * What each line does (/nick, /who, /msg, ...) is in commands.c, on top of
- * chat.c's parser; room.h is what they share with this file.
+ * Lines in are lesson 02's framing, and what each line does (/nick, /who,
+ * /msg, ...) is in commands.c, on top of chat.c's parser; room.h is what
+ * they share with this file.
  *
  * Read it top to bottom (room.h first):
  *   1. messages         shared, reference-counted lines; the queue
  *   2. the room         send_to, broadcast, leave_room
- *   3. handle_lines     find whole lines in the input (lesson 02's framing)
- *   4. on_readable      one read() for one client
+ *   3. on_readable      one read() for one client
  *      on_writable      writev() for one client: send_queue
  *      what_next        decide what to wait for next; the polite close
- *   5. accept_clients   a newcomer gets a name and a welcome
+ *   4. accept_clients   a newcomer gets a name and a welcome
  *      remove_closed    departures are announced, then closed
- *   6. main             the event loop, unchanged from lesson 02
+ *   5. main             the event loop, unchanged from lesson 02
  */
 #include "room.h"
 
@@ -47,7 +47,6 @@
 
 enum {
     MAX_QUEUE = 256 * 1024,     /* memory a client's queue may hold: msg_cost() */
-    QUEUE_PAUSE = 16 * 1024,    /* stop reading a client with this much queued */
     WRITE_BATCH = 16,           /* messages per writev(); POSIX allows >= 16 */
     MAX_DISCARD = 1024 * 1024,  /* bytes we read and drop while closing */
 };
@@ -62,7 +61,6 @@ static bool try_again_later(int err)
     return err == EAGAIN || err == EWOULDBLOCK || err == EINTR;
 }
 
-static void what_next(struct conn *c);
 static bool send_queue(struct conn *c);
 
 /* ---- 1. Messages ---------------------------------------------------------- */
@@ -107,9 +105,9 @@ static void msg_unref(struct msg *m)
  * malloc() gives it (a header, rounded up to 16 bytes) and its slot in the
  * queue array, which may be twice as long as it needs to be. So a flood of
  * one-byte lines costs what it really takes, about 64 bytes a line. */
-static size_t msg_cost(const struct msg *m)
+static size_t msg_cost(size_t len)
 {
-    return (sizeof *m + m->len + 16 + 15) / 16 * 16 + 2 * sizeof(struct msg *);
+    return (sizeof(struct msg) + len + 16 + 15) / 16 * 16 + 2 * sizeof(struct msg *);
 }
 
 /* Add m to c's queue: one more pointer and one more reference, never a copy.
@@ -120,7 +118,8 @@ static void queue_push(struct conn *c, struct msg *m)
 {
     if (!m || c->too_slow || c->want_close)
         return;
-    if (c->q_cost + msg_cost(m) > MAX_QUEUE && send_queue(c) && c->q_cost + msg_cost(m) > MAX_QUEUE)
+    size_t cost = msg_cost(m->len);
+    if (c->q_cost + cost > MAX_QUEUE && send_queue(c) && c->q_cost + cost > MAX_QUEUE)
         c->too_slow = true;             /* remove_closed() drops it this turn */
     if (c->too_slow || c->want_close)
         return;
@@ -141,14 +140,14 @@ static void queue_push(struct conn *c, struct msg *m)
     }
     c->queue[c->q_head + c->q_count++] = m;
     m->refs++;
-    c->q_cost += msg_cost(m);
+    c->q_cost += cost;
     what_next(c);
 }
 
 /* Forget the oldest message in c's queue: it has been sent. */
 static void queue_pop(struct conn *c)
 {
-    c->q_cost -= msg_cost(c->queue[c->q_head]);
+    c->q_cost -= msg_cost(c->queue[c->q_head]->len);
     msg_unref(c->queue[c->q_head]);
     c->q_head++;
     c->q_sent = 0;
@@ -188,73 +187,10 @@ void leave_room(struct conn *c, const char *why)
     broadcast(msg_printf("* %s left%s%s%s", c->nick, why ? " (" : "", why ? why : "", why ? ")" : ""), c);
 }
 
-/* ---- 3. Lines in ---------------------------------------------------------- */
-
-/* An error line, the room told why, then the polite close. */
-static void refuse(struct conn *c, const char *why)
-{
-    send_to(c, msg_printf("error: %s", why));
-    leave_room(c, why);
-    c->closing = true;
-}
-
-/* The error for a line over MAX_LINE, built from the constant itself. */
-static void refuse_long_line(struct conn *c)
-{
-    char why[64];
-    snprintf(why, sizeof why, "line longer than %d bytes", MAX_LINE);
-    refuse(c, why);
-}
-
-/* Run the line in c->in[start..end); c->in[end] is its '\n', or the end
- * of the input when the client closed in the middle of a line. */
-static void run_line(struct conn *c, size_t start, size_t end)
-{
-    size_t len = end - start;
-    if (len > 0 && c->in[end - 1] == '\r')
-        len--;                          /* telnet and Windows send "\r\n" */
-    if (len > MAX_LINE)
-        refuse_long_line(c);
-    else
-        run_command(c, c->in + start, len);
-}
-
-/* Run every whole line waiting in c->in, in order, while c's own queue is
- * short; whatever is left waits until on_writable() has sent some. */
-static void handle_lines(struct conn *c)
-{
-    size_t start = 0;
-    while (!c->closing && c->q_cost < QUEUE_PAUSE) {
-        char *newline = memchr(c->in + start, '\n', c->in_len - start);
-        if (!newline)
-            break;                      /* the rest is an unfinished line */
-        size_t end = (size_t)(newline - c->in);
-        run_line(c, start, end);
-        start = end + 1;
-    }
-    /* Move the unfinished line to the front of the buffer. */
-    memmove(c->in, c->in + start, c->in_len - start);
-    c->in_len -= start;
-
-    if (c->closing || c->q_cost >= QUEUE_PAUSE || memchr(c->in, '\n', c->in_len))
-        return;                         /* closing, or waiting for room */
-    if (c->in_len == IN_SIZE) {
-        refuse_long_line(c);            /* full, and still no newline */
-    } else if (c->eof) {
-        /* The client closed its side, maybe in the middle of a line: that
-         * last line counts too. Then it leaves; what is queued still goes. */
-        if (c->in_len > 0)
-            run_line(c, 0, c->in_len);
-        c->in_len = 0;
-        leave_room(c, NULL);
-        c->closing = true;
-    }
-}
-
-/* ---- 4. One step of I/O for one client ----------------------------------- */
+/* ---- 3. One step of I/O for one client ----------------------------------- */
 
 /* Decide what to wait for next. Called after every read, write and push. */
-static void what_next(struct conn *c)
+void what_next(struct conn *c)
 {
     bool pending = c->q_count > 0;
     c->want_write = pending;
@@ -362,7 +298,7 @@ static void on_readable(struct conn *c)
     what_next(c);
 }
 
-/* ---- 5. Arrivals and departures ------------------------------------------- */
+/* ---- 4. Arrivals and departures ------------------------------------------- */
 
 static void accept_clients(int listener)
 {
@@ -448,7 +384,7 @@ static void remove_closed(void)
     n_conns = kept;
 }
 
-/* ---- 6. The event loop ---------------------------------------------------- */
+/* ---- 5. The event loop ---------------------------------------------------- */
 
 int main(int argc, char **argv)
 {
