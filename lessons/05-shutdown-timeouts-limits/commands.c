@@ -8,7 +8,6 @@
 #include "room.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -63,23 +62,28 @@ _Static_assert(sizeof help_text < HELP_MAX, "limits.c counts on a short /help");
  * screens, "\x1b]0;...\x07" retitle their windows, and "\r" overwrite the
  * line with one that seems to come from someone else. Shown, not dropped,
  * so that nothing is lost without a trace. */
+static bool is_control(char ch)
+{
+    return ((unsigned char)ch < 32 && ch != '\t') || ch == 127;
+}
+
 static struct msg *relay(const char *head, const char *text, size_t len)
 {
-    char *shown = malloc(2 * len + 1);
-    if (!shown)
+    size_t shown_len = len;
+    for (size_t i = 0; i < len; i++)
+        shown_len += is_control(text[i]);       /* one more byte: ^ */
+    struct msg *m = msg_new(head, NULL, shown_len);     /* text: filled in here */
+    if (!m)
         return NULL;
-    size_t n = 0;
+    char *out = m->text + m->len - 1 - shown_len;
     for (size_t i = 0; i < len; i++) {
-        unsigned char ch = (unsigned char)text[i];
-        if ((ch < 32 && ch != '\t') || ch == 127) {
-            shown[n++] = '^';
-            shown[n++] = (char)(ch ^ 64);       /* 27 -> '[', 127 -> '?' */
+        if (is_control(text[i])) {
+            *out++ = '^';
+            *out++ = (char)(text[i] ^ 64);      /* 27 -> '[', 127 -> '?' */
         } else {
-            shown[n++] = (char)ch;
+            *out++ = text[i];
         }
     }
-    struct msg *m = msg_new(head, shown, n);
-    free(shown);
     return m;
 }
 

@@ -31,7 +31,6 @@
 #include "room.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -76,7 +75,7 @@ struct msg *msg_new(const char *head, const char *text, size_t len)
     m->refs = 1;
     m->len = head_len + len + 1;
     memcpy(m->text, head, head_len);
-    if (len > 0)
+    if (text)                   /* NULL: the caller fills the text in */
         memcpy(m->text + head_len, text, len);
     m->text[m->len - 1] = '\n';
     return m;
