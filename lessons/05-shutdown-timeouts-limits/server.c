@@ -2,23 +2,16 @@
  * Lesson 05 — shutdown, timeouts and limits: the chat server made robust.
  *
  * Lesson 04's chat room, plus what a server needs before it meets the
- * internet, each in a file of its own, all inside the same poll() loop:
+ * internet, each topic in a file of its own, all in the same poll() loop:
+ *   shutdown.c   SIGINT/SIGTERM/SIGHUP: stop accepting, tell everyone, send
+ *                what is queued, close; the self-pipe, the drain deadline
+ *   deadlines.c  idle and write timeouts on CLOCK_MONOTONIC; poll() sleeps
+ *                until the nearest deadline
+ *   limits.c     every limit an option, --max-clients, the spare fd, input
+ *                buffers that an idle client does not hold
+ *   commands.c   lesson 04's, but control characters are shown, not relayed
  *
- *   - shutdown.c   SIGINT/SIGTERM/SIGHUP start a graceful shutdown: stop
- *                  accepting, tell every client, send what is queued, close;
- *                  a drain deadline bounds it, a second signal ends it. The
- *                  handler only writes a byte into a pipe that poll() watches.
- *   - deadlines.c  on CLOCK_MONOTONIC: a client that sends no line for
- *                  --idle-timeout is told and closed; one whose output makes
- *                  no progress for --write-timeout is dropped. poll() sleeps
- *                  until the nearest deadline: no busy loop, no fixed tick.
- *   - limits.c     every limit an option; --max-clients; running out of file
- *                  descriptors (a spare fd, so accept() never spins); input
- *                  buffers that an idle client does not hold.
- *   - commands.c   lesson 04's, but control characters a user sends are
- *                  shown (^[), never relayed to other people's terminals.
- *
- * This file is lesson 04's server.c; it changes only where the loop calls
+ * This file is lesson 04's server.c, changed only where the loop calls
  * those files. Read it top to bottom (room.h first):
  *   1. messages         as in lesson 04; the bound is --max-queue
  *   2. the room         as in lesson 04
