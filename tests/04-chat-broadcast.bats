@@ -312,9 +312,10 @@ teardown() {
 
 @test "04: a client reading at full speed is not dropped when a burst lands in one turn" {
     [ -r /proc/net/tcp ] || skip "needs Linux /proc/net/tcp to see the burst has arrived"
-    # bob reads as fast as it can: welcome, its new name, then 80 joins and
-    # 80 private messages, in whatever order they interleave.
-    bg_client bob --timeout 60 send '/nick bob\n' lines 162
+    # bob reads as fast as it can: welcome, its new name, then 80 joins, 80
+    # private messages and 80 goodbyes (each sender quits after its message),
+    # in whatever order they interleave: 242 lines.
+    bg_client bob --timeout 60 send '/nick bob\n' lines 242
     wait_until grep -q 'you are now bob' "$BATS_TEST_TMPDIR/bob"
     # Stop the server, let 80 clients connect and send 4,000 bytes to bob
     # each (320 KB in all, more than MAX_QUEUE), then let it go: it accepts
@@ -323,9 +324,9 @@ teardown() {
     text=$(printf '%4000s' '' | tr ' ' m)
     kill -STOP "$SERVER_PID"
     for i in $(seq 1 80); do
-        bg_client "s$i" --timeout 60 send "/msg bob $text\\n" lines 1
+        bg_client "s$i" --timeout 60 send "/msg bob $text\\n/quit\\n" eof
     done
-    wait_until queued_at_port 80 4010 || { kill -CONT "$SERVER_PID"; fail "the burst never arrived"; }
+    wait_until queued_at_port 80 4016 || { kill -CONT "$SERVER_PID"; fail "the burst never arrived"; }
     kill -CONT "$SERVER_PID"
     bg_done bob
     [ "$(grep -c '^guest[0-9]* (private): m*$' <<<"$output")" -eq 80 ] ||

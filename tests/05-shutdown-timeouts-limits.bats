@@ -307,13 +307,13 @@ teardown() {
 @test "05: a client reading at full speed is not dropped when a burst lands in one turn" {
     [ -r /proc/net/tcp ] || skip "needs Linux /proc/net/tcp to see the burst has arrived"
     start_server $LESSON
-    bg_client bob --timeout 60 send '/nick bob\n' lines 162
+    bg_client bob --timeout 60 send '/nick bob\n' lines 242
     wait_until grep -q 'you are now bob' "$BATS_TEST_TMPDIR/bob"
     local text i
     text=$(printf '%4000s' '' | tr ' ' m)
     kill -STOP "$SERVER_PID"
     for i in $(seq 1 80); do
-        bg_client "s$i" --timeout 60 send "/msg bob $text\\n" lines 1
+        bg_client "s$i" --timeout 60 send "/msg bob $text\\n/quit\\n" eof
     done
     wait_until rx_queued_at_port 80 4010 || { kill -CONT "$SERVER_PID"; fail "the burst never arrived"; }
     kill -CONT "$SERVER_PID"
