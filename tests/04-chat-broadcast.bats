@@ -291,3 +291,98 @@ welcome() {
     assert_failure 1
     assert_output --partial "cannot connect"
 }
+
+# queued_at_port COUNT BYTES: true once COUNT server-side sockets on $PORT
+# hold exactly BYTES unread (Linux /proc/net/tcp: rx_queue, in hex).
+queued_at_port() {
+    local port_hex n=0 _sl local_addr _rem _st queues _rest
+    port_hex=$(printf '%04X' "$PORT")
+    while read -r _sl local_addr _rem _st queues _rest; do
+        [ "${local_addr##*:}" = "$port_hex" ] || continue
+        [ $((16#${queues##*:})) -eq "$2" ] && n=$((n + 1))
+    done < <(tail -n +2 /proc/net/tcp)
+    [ "$n" -eq "$1" ]
+}
+
+# The burst test stops the server (SIGSTOP): let it go before stopping it.
+teardown() {
+    [ -z "${SERVER_PID:-}" ] || kill -CONT "$SERVER_PID" 2>/dev/null || true
+    stop_server
+}
+
+@test "04: a client reading at full speed is not dropped when a burst lands in one turn" {
+    [ -r /proc/net/tcp ] || skip "needs Linux /proc/net/tcp to see the burst has arrived"
+    # bob reads as fast as it can: welcome, its new name, then 80 joins, 80
+    # private messages and 80 goodbyes (each sender quits after its message),
+    # in whatever order they interleave: 242 lines.
+    bg_client bob --timeout 60 send '/nick bob\n' lines 242
+    wait_until grep -q 'you are now bob' "$BATS_TEST_TMPDIR/bob"
+    # Stop the server, let 80 clients connect and send 4,000 bytes to bob
+    # each (320 KB in all, more than MAX_QUEUE), then let it go: it accepts
+    # all 80 in one turn and reads all 80 lines in the next.
+    local text i
+    text=$(printf '%4000s' '' | tr ' ' m)
+    kill -STOP "$SERVER_PID"
+    for i in $(seq 1 80); do
+        bg_client "s$i" --timeout 60 send "/msg bob $text\\n/quit\\n" eof
+    done
+    wait_until queued_at_port 80 4016 || { kill -CONT "$SERVER_PID"; fail "the burst never arrived"; }
+    kill -CONT "$SERVER_PID"
+    bg_done bob
+    [ "$(grep -c '^guest[0-9]* (private): m*$' <<<"$output")" -eq 80 ] ||
+        fail "bob got $(grep -c 'private' <<<"$output") of 80: $(grep -v private <<<"$output" | tail -3)"
+    for i in $(seq 1 80); do bg_done "s$i"; done
+    run grep 'too slow' "$SERVER_LOG"
+    assert_failure
+}
+
+# peak_rss_kib: the server's peak resident memory so far (Linux VmHWM).
+peak_rss_kib() {
+    awk '/^VmHWM:/ { print $2 }' "/proc/$SERVER_PID/status"
+}
+
+too_slow_count() {
+    [ "$(grep -c 'left (too slow to keep up)' "$SERVER_LOG")" -ge "$1" ]
+}
+
+# stalled_memory N: N clients that never read, one sender flooding "x\n"
+# until all N are dropped; prints the growth of the server's peak RSS, KiB.
+stalled_memory() {
+    local n=$1 i before after
+    local fds=()
+    for ((i = 0; i < n; i++)); do
+        exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
+        fds+=("$fd")
+    done
+    wait_until joined_count "$n" || fail "not all joined"
+    before=$(peak_rss_kib)
+    bg_client flood --timeout 120 repeat 20000000 'x\n'
+    wait_until too_slow_count "$n" || true
+    after=$(peak_rss_kib)
+    kill "$(cat "$BATS_TEST_TMPDIR/flood.pid")" 2>/dev/null || true
+    wait "$(cat "$BATS_TEST_TMPDIR/flood.pid")" 2>/dev/null || true
+    for fd in "${fds[@]}"; do exec {fd}>&-; done
+    too_slow_count "$n" || fail "only $(grep -c 'too slow' "$SERVER_LOG") of $n stalled clients were dropped"
+    echo $((after - before))
+}
+
+@test "04: a stalled client costs at most MAX_QUEUE (256 KiB) of memory, 1-byte lines included" {
+    [ -r "/proc/$SERVER_PID/status" ] || skip "needs Linux /proc to measure peak memory"
+    ! grep -q fsanitize "$REPO/lessons/04-chat-broadcast/.build-flags" 2>/dev/null ||
+        skip "peak RSS means nothing under AddressSanitizer (its shadow memory, its quarantine)"
+    local grown
+    grown=$(stalled_memory 1)
+    echo "1 stalled client: peak RSS grew $grown KiB" >&3
+    # The bound, plus 256 KiB for what is not a queue (malloc's own pages).
+    [ "$grown" -le $((256 + 256)) ] || fail "peak RSS grew $grown KiB for 1 stalled client"
+}
+
+@test "04: 10 stalled clients cost at most 10 x MAX_QUEUE of memory" {
+    [ -r "/proc/$SERVER_PID/status" ] || skip "needs Linux /proc to measure peak memory"
+    ! grep -q fsanitize "$REPO/lessons/04-chat-broadcast/.build-flags" 2>/dev/null ||
+        skip "peak RSS means nothing under AddressSanitizer (its shadow memory, its quarantine)"
+    local grown
+    grown=$(stalled_memory 10)
+    echo "10 stalled clients: peak RSS grew $grown KiB" >&3
+    [ "$grown" -le $((10 * 256 + 256)) ] || fail "peak RSS grew $grown KiB for 10 stalled clients"
+}

@@ -259,3 +259,122 @@ assert_server_sleeps() {
     run grep "too slow" "$SERVER_LOG"
     assert_failure
 }
+
+joined_count() {
+    [ "$(grep -c ' connected ' "$SERVER_LOG")" -eq "$1" ]
+}
+
+# rx_queued_at_port COUNT BYTES: true once COUNT server-side sockets on
+# $PORT hold at least BYTES unread (Linux /proc/net/tcp: rx_queue, in hex).
+rx_queued_at_port() {
+    local port_hex n=0 _sl local_addr _rem _st queues _rest
+    port_hex=$(printf '%04X' "$PORT")
+    while read -r _sl local_addr _rem _st queues _rest; do
+        [ "${local_addr##*:}" = "$port_hex" ] || continue
+        [ $((16#${queues##*:})) -ge "$2" ] && n=$((n + 1))
+    done < <(tail -n +2 /proc/net/tcp)
+    [ "$n" -ge "$1" ]
+}
+
+# A test may stop the server (SIGSTOP): let it go before stopping it.
+teardown() {
+    [ -z "${SERVER_PID:-}" ] || kill -CONT "$SERVER_PID" 2>/dev/null || true
+    stop_server
+}
+
+@test "05: a client whose reading we paused (back-pressure) is never idle; its write timeout decides" {
+    start_server $LESSON --idle-timeout 1 --write-timeout 3 --max-queue 1048576
+    # guest1 asks /who over and over and never reads the answers. Once its
+    # kernel buffers are full, its queue passes the pause mark and we stop
+    # reading it: the lines it keeps sending wait in our socket. It is not
+    # idle, we are. Its output makes no progress either, so the write
+    # timeout drops it, 3 s after its last progress; the idle timeout (1 s
+    # after the last line we read, just as long before) must not come first.
+    exec 5<>"/dev/tcp/127.0.0.1/$PORT"
+    wait_for_log "as guest1"
+    yes /who >&5 2>/dev/null 3>&- &
+    local writer=$!
+    wait_for_log "guest1 left"
+    kill "$writer" 2>/dev/null || true
+    wait "$writer" 2>/dev/null || true
+    exec 5>&-
+    run grep "guest1 left" "$SERVER_LOG"
+    assert_output --partial "guest1 left (too slow to keep up)"
+    run grep "no progress for 3 s" "$SERVER_LOG"
+    assert_success
+}
+
+@test "05: a client reading at full speed is not dropped when a burst lands in one turn" {
+    [ -r /proc/net/tcp ] || skip "needs Linux /proc/net/tcp to see the burst has arrived"
+    start_server $LESSON
+    bg_client bob --timeout 60 send '/nick bob\n' lines 242
+    wait_until grep -q 'you are now bob' "$BATS_TEST_TMPDIR/bob"
+    local text i
+    text=$(printf '%4000s' '' | tr ' ' m)
+    kill -STOP "$SERVER_PID"
+    for i in $(seq 1 80); do
+        bg_client "s$i" --timeout 60 send "/msg bob $text\\n/quit\\n" eof
+    done
+    wait_until rx_queued_at_port 80 4010 || { kill -CONT "$SERVER_PID"; fail "the burst never arrived"; }
+    kill -CONT "$SERVER_PID"
+    bg_done bob
+    [ "$(grep -c '^guest[0-9]* (private): m*$' <<<"$output")" -eq 80 ] ||
+        fail "bob got $(grep -c 'private' <<<"$output") of 80"
+    for i in $(seq 1 80); do bg_done "s$i"; done
+    run grep 'too slow' "$SERVER_LOG"
+    assert_failure
+}
+
+@test "05: a stalled client costs at most --max-queue of memory, 1-byte lines included" {
+    start_server $LESSON
+    [ -r "/proc/$SERVER_PID/status" ] || skip "needs Linux /proc to measure peak memory"
+    ! grep -q fsanitize "$REPO/lessons/$LESSON/.build-flags" 2>/dev/null ||
+        skip "peak RSS means nothing under AddressSanitizer (its shadow memory, its quarantine)"
+    exec 5<>"/dev/tcp/127.0.0.1/$PORT"
+    wait_for_log "as guest1"
+    local before after
+    before=$(awk '/^VmHWM:/ { print $2 }' "/proc/$SERVER_PID/status")
+    bg_client flood --timeout 120 repeat 20000000 'x\n'
+    wait_for_log "guest1 left (too slow to keep up)"
+    after=$(awk '/^VmHWM:/ { print $2 }' "/proc/$SERVER_PID/status")
+    kill "$(cat "$BATS_TEST_TMPDIR/flood.pid")"
+    exec 5>&-
+    echo "1 stalled client: peak RSS grew $((after - before)) KiB" >&3
+    [ $((after - before)) -le $((256 + 256)) ] || fail "peak RSS grew $((after - before)) KiB"
+}
+
+@test "05: --max-queue 4096: a reading client's own /who in a big room does not drop it" {
+    start_server $LESSON --max-queue 4096 --max-line 100
+    local i fds=()
+    for i in $(seq 1 240); do
+        exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
+        fds+=("$fd")
+    done
+    wait_until joined_count 240
+    run client send '/msg zed hello\n/who\n/quit\n' eof
+    for fd in "${fds[@]}"; do exec {fd}>&-; done
+    assert_line --index 1 "error: no one here is called zed"
+    assert_line --index 2 --regexp '^in the room \(241\): guest1, .*, and [0-9]+ more$'
+    assert_line --index 3 "bye, guest241"
+    [ "${#lines[2]}" -le 100 ] || fail "the /who line is longer than --max-line: ${#lines[2]}"
+}
+
+@test "05: control characters are shown, not relayed: no escape sequence reaches a terminal" {
+    start_server $LESSON
+    bg_client a lines 4
+    wait_until grep -q '^welcome' "$BATS_TEST_TMPDIR/a"
+    client send '\x1b]0;owned\x07\x1b[2Jhello\rguest1: fake line\n/me tabs\tstay\x7f\x00\n' shut eof >/dev/null
+    bg_done a 4
+    assert_line --index 2 'guest2: ^[]0;owned^G^[[2Jhello^Mguest1: fake line'
+    assert_line --index 3 "$(printf '* guest2 tabs\tstay^?^@')"
+}
+
+@test "05: SIGHUP drains like SIGTERM; SIGUSR1 is ignored, not fatal" {
+    start_server $LESSON
+    kill -USR1 "$SERVER_PID"
+    run client lines 1
+    assert_output "$(welcome guest1)"
+    kill -HUP "$SERVER_PID"
+    server_exits 0
+    wait_for_log "drained"
+}

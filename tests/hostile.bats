@@ -290,3 +290,25 @@ attack_no_busy_loop_at_fd_limit() {
 @test "hostile 05-shutdown-timeouts-limits: garbage bytes" { attack 05-shutdown-timeouts-limits garbage_bytes; }
 @test "hostile 05-shutdown-timeouts-limits: ulimit -n 64 and 100 clients" { attack 05-shutdown-timeouts-limits out_of_file_descriptors; }
 @test "hostile 05-shutdown-timeouts-limits: ulimit -n 64: no busy loop at the limit" { attack 05-shutdown-timeouts-limits no_busy_loop_at_fd_limit; }
+
+# ---- One skeleton, 02-05 ---------------------------------------------------
+
+# eof_closes_at_once LESSON: a client sends its request and half-closes. Once
+# the answer is sent there is nothing left to read or write, so the server
+# closes at once: one EOF read, not a shutdown() and a second poll() round
+# waiting for another EOF.
+eof_closes_at_once() {
+    lesson_probe "$1"
+    start_server "$1" --trace
+    run client send "$PROBE_SEND" shut eof
+    assert_success
+    assert_line --partial "$PROBE_WANT"
+    wait_for_log "close fd"
+    [ "$(grep -c '^trace: read fd [0-9]*: 0 bytes' "$SERVER_LOG")" -eq 1 ] ||
+        fail "EOF was read more than once: $(grep '^trace: read' "$SERVER_LOG")"
+}
+
+@test "skeleton 02-line-framing: after EOF with nothing to send, close at once" { eof_closes_at_once 02-line-framing; }
+@test "skeleton 03-rpc: after EOF with nothing to send, close at once" { eof_closes_at_once 03-rpc; }
+@test "skeleton 04-chat-broadcast: after EOF with nothing to send, close at once" { eof_closes_at_once 04-chat-broadcast; }
+@test "skeleton 05-shutdown-timeouts-limits: after EOF with nothing to send, close at once" { eof_closes_at_once 05-shutdown-timeouts-limits; }

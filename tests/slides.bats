@@ -223,3 +223,16 @@ $output"
     assert_failure
     assert_output --partial "is the first"
 }
+
+@test "slides: make diff shows server.c first, new files from /dev/null, a summary; no L= is a usage line" {
+    run "$REPO/slides/tools/lesson-diff.sh" 05
+    assert_success
+    assert_line --index 0 "--- lessons/04-chat-broadcast/server.c"
+    assert_line "--- /dev/null"
+    assert_line "+++ lessons/05-shutdown-timeouts-limits/shutdown.c"
+    assert_line --regexp '^lessons/04-chat-broadcast -> lessons/05-shutdown-timeouts-limits: \+[0-9]+ -[0-9]+$'
+    assert_line --regexp '^ lessons/05-shutdown-timeouts-limits/chat.c +unchanged$'
+    run make -s -C "$REPO" diff
+    assert_failure
+    assert_line --index 0 --partial "usage: make diff L=NN"
+}

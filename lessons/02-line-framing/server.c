@@ -145,6 +145,9 @@ static void what_next(struct conn *c)
     c->want_read = !pending && !c->eof && !c->closing;
     if (c->discarding) {
         c->want_read = true;
+    } else if (c->closing && !pending && c->eof) {
+        log_msg("%s: closed", c->peer); /* all sent, all read: close now */
+        c->want_close = true;
     } else if (c->closing && !pending) {
         /* Every reply is sent. Closing now, with unread bytes from the
          * client still in our socket, would make the kernel send RST, and
@@ -179,8 +182,9 @@ static void on_writable(struct conn *c)
 
 static void on_readable(struct conn *c)
 {
-    char *into = c->discarding ? c->out : c->in + c->in_len;
-    size_t room = c->discarding ? sizeof c->out : IN_SIZE - c->in_len;
+    static char scratch[4096];          /* where discarded bytes go */
+    char *into = c->discarding ? scratch : c->in + c->in_len;
+    size_t room = c->discarding ? sizeof scratch : IN_SIZE - c->in_len;
     ssize_t n = read(c->fd, into, room);
     if (n < 0) {
         if (try_again_later(errno))

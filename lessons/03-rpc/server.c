@@ -188,6 +188,9 @@ static void what_next(struct conn *c)
     c->want_read = !pending && !c->eof && !c->closing;
     if (c->discarding) {
         c->want_read = true;
+    } else if (c->closing && !pending && c->eof) {
+        log_msg("%s: closed", c->peer); /* all sent, all read: close now */
+        c->want_close = true;
     } else if (c->closing && !pending) {
         /* Every reply is sent. Closing now, with unread bytes from the
          * client still in our socket, would make the kernel send RST, and
@@ -244,12 +247,13 @@ static bool make_room(struct conn *c)
 
 static void on_readable(struct conn *c)
 {
-    if (!make_room(c)) {
+    static char scratch[4096];          /* where discarded bytes go */
+    if (!c->discarding && !make_room(c)) {
         out_of_memory(c);
         return;
     }
-    char *into = c->discarding ? c->in : c->in + c->in_len;
-    size_t room = c->discarding ? c->in_cap : c->in_cap - c->in_len;
+    char *into = c->discarding ? scratch : c->in + c->in_len;
+    size_t room = c->discarding ? sizeof scratch : c->in_cap - c->in_len;
     ssize_t n = read(c->fd, into, room);
     if (n < 0) {
         if (try_again_later(errno))

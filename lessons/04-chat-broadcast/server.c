@@ -12,28 +12,26 @@
  *                           carol's queue: [ ..., msg ]
  *                           dave's queue:  [ ..., msg ]
  *
- * A queue is written when poll() says its socket has room. A queue that grows
- * past MAX_QUEUE bytes means its client is not reading: we disconnect it
- * rather than slow the room down or let our memory grow without end.
+ * A queue is written when poll() says its socket has room. A client is too
+ * slow when its queue holds MAX_QUEUE bytes of memory *and* its kernel
+ * buffers are full: we disconnect it rather than slow the room down or let
+ * our memory grow without end.
  *
- * The commands (/nick, /who, /msg, ...) are parsed in chat.c, which knows
- * nothing about sockets.
+ * Lines in are lesson 02's framing, and what each line does (/nick, /who,
+ * /msg, ...) is in commands.c, on top of chat.c's parser; room.h is what
+ * they share with this file.
  *
- * Read it top to bottom:
- *   1. struct conn      the input buffer, the output queue, the name
- *   2. messages         shared, reference-counted lines; queue_push
- *      the room         broadcast, leave_room, find_nick
- *   3. run_command      what each line does
- *      handle_lines     find whole lines in the input (lesson 02's framing)
- *   4. on_readable      one read() for one client
- *      on_writable      one writev() for one client
+ * Read it top to bottom (room.h first):
+ *   1. messages         shared, reference-counted lines; the queue
+ *   2. the room         send_to, broadcast, leave_room
+ *   3. on_readable      one read() for one client
+ *      on_writable      writev() for one client: send_queue
  *      what_next        decide what to wait for next; the polite close
- *   5. accept_clients   a newcomer gets a name and a welcome
+ *   4. accept_clients   a newcomer gets a name and a welcome
  *      remove_closed    departures are announced, then closed
- *   6. main             the event loop, unchanged from lesson 02
+ *   5. main             the event loop, unchanged from lesson 02
  */
-#include "chat.h"
-#include "common.h"
+#include "room.h"
 
 #include <errno.h>
 #include <netinet/in.h>
@@ -44,52 +42,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
 enum {
-    MAX_LINE = 4096,            /* longest line, not counting "\n" or "\r\n" */
-    IN_SIZE = MAX_LINE + 2,     /* room for the longest line and its "\r\n" */
-    MSG_MAX = MAX_LINE + 64,    /* longest message: "name (private): " + line */
-    MAX_QUEUE = 256 * 1024,     /* unsent bytes a client may have; then it goes */
-    QUEUE_PAUSE = 16 * 1024,    /* stop reading a client with this much unsent */
+    MAX_QUEUE = 256 * 1024,     /* memory a client's queue may hold: msg_cost() */
     WRITE_BATCH = 16,           /* messages per writev(); POSIX allows >= 16 */
     MAX_DISCARD = 1024 * 1024,  /* bytes we read and drop while closing */
 };
 
-/* ---- 1. A connection ------------------------------------------------------ */
-
-/* One line of output, stored once however many clients it goes to. */
-struct msg {
-    size_t refs;                /* how many queues (and callers) hold it */
-    size_t len;
-    char text[];                /* len bytes, the last one '\n' */
-};
-
-struct conn {
-    int fd;
-    char peer[ADDR_STR_MAX];    /* "127.0.0.1:53422", for the log */
-    char nick[CHAT_NICK_MAX + 1];
-    bool in_room;               /* gets broadcasts; leaving not yet announced */
-    bool want_read;             /* ask poll() for POLLIN?  */
-    bool want_write;            /* ask poll() for POLLOUT? */
-    bool want_close;            /* done: close it once this turn is over */
-    bool too_slow;              /* its queue overflowed: drop it this turn */
-    bool eof;                   /* the client will send nothing more */
-    bool closing;               /* send what is queued, then close */
-    bool discarding;            /* all sent; reading and dropping until EOF */
-    size_t discarded;           /* bytes dropped so far while discarding */
-    size_t in_len;              /* in[0..in_len): bytes of a line not yet whole */
-    struct msg **queue;         /* queue[q_head..q_head+q_count): oldest first */
-    size_t q_head, q_count, q_cap;
-    size_t q_sent;              /* bytes of the oldest message already sent */
-    size_t q_bytes;             /* bytes queued and not yet sent */
-    char in[IN_SIZE];
-};
-
-static struct conn **conns;     /* every open client, in the order they came */
-static size_t n_conns, conns_cap;
+struct conn **conns;
+size_t n_conns;
+static size_t conns_cap;
 
 /* Is this errno just "not now"? Then we wait for poll() and try again. */
 static bool try_again_later(int err)
@@ -97,13 +61,13 @@ static bool try_again_later(int err)
     return err == EAGAIN || err == EWOULDBLOCK || err == EINTR;
 }
 
-static void what_next(struct conn *c);
+static bool send_queue(struct conn *c);
 
-/* ---- 2. Messages and the room --------------------------------------------- */
+/* ---- 1. Messages ---------------------------------------------------------- */
 
 /* A new message: head, then len bytes of text (any bytes), then "\n".
  * It starts with one reference, the caller's. NULL if out of memory. */
-static struct msg *msg_new(const char *head, const char *text, size_t len)
+struct msg *msg_new(const char *head, const char *text, size_t len)
 {
     size_t head_len = strlen(head);
     struct msg *m = malloc(sizeof *m + head_len + len + 1);
@@ -121,8 +85,7 @@ static struct msg *msg_new(const char *head, const char *text, size_t len)
 }
 
 /* A message from a printf format, for the server's own lines. */
-__attribute__((format(printf, 1, 2)))
-static struct msg *msg_printf(const char *fmt, ...)
+struct msg *msg_printf(const char *fmt, ...)
 {
     char line[MSG_MAX];
     va_list ap;
@@ -138,17 +101,28 @@ static void msg_unref(struct msg *m)
         free(m);
 }
 
+/* What a queued message really costs: not just its text, but the block
+ * malloc() gives it (a header, rounded up to 16 bytes) and its slot in the
+ * queue array, which may be twice as long as it needs to be. So a flood of
+ * one-byte lines costs what it really takes, about 64 bytes a line. */
+static size_t msg_cost(size_t len)
+{
+    return (sizeof(struct msg) + len + 16 + 15) / 16 * 16 + 2 * sizeof(struct msg *);
+}
+
 /* Add m to c's queue: one more pointer and one more reference, never a copy.
- * A client whose unsent bytes would pass MAX_QUEUE is not reading: it is
- * marked too_slow, and remove_closed() drops it at the end of this turn. */
+ * Too slow is a client whose queue is at MAX_QUEUE although we have just
+ * tried to write and its kernel buffers took no more. A queue that is only
+ * long because a burst arrived in one turn is written first, not punished. */
 static void queue_push(struct conn *c, struct msg *m)
 {
     if (!m || c->too_slow || c->want_close)
         return;
-    if (c->q_bytes + m->len > MAX_QUEUE) {
-        c->too_slow = true;
+    size_t cost = msg_cost(m->len);
+    if (c->q_cost + cost > MAX_QUEUE && send_queue(c) && c->q_cost + cost > MAX_QUEUE)
+        c->too_slow = true;             /* remove_closed() drops it this turn */
+    if (c->too_slow || c->want_close)
         return;
-    }
     if (c->q_head + c->q_count == c->q_cap) {     /* no room at the end */
         if (c->q_head > c->q_cap / 2) {           /* mostly sent: slide down */
             memmove(c->queue, c->queue + c->q_head, c->q_count * sizeof *c->queue);
@@ -166,13 +140,14 @@ static void queue_push(struct conn *c, struct msg *m)
     }
     c->queue[c->q_head + c->q_count++] = m;
     m->refs++;
-    c->q_bytes += m->len;
+    c->q_cost += cost;
     what_next(c);
 }
 
 /* Forget the oldest message in c's queue: it has been sent. */
 static void queue_pop(struct conn *c)
 {
+    c->q_cost -= msg_cost(c->queue[c->q_head]->len);
     msg_unref(c->queue[c->q_head]);
     c->q_head++;
     c->q_sent = 0;
@@ -180,8 +155,10 @@ static void queue_pop(struct conn *c)
         c->q_head = 0;
 }
 
+/* ---- 2. The room ---------------------------------------------------------- */
+
 /* Send m to one client, and let go of the caller's reference. */
-static void send_to(struct conn *c, struct msg *m)
+void send_to(struct conn *c, struct msg *m)
 {
     queue_push(c, m);
     if (m)
@@ -190,7 +167,7 @@ static void send_to(struct conn *c, struct msg *m)
 
 /* Send m to everyone in the room except `from`, and let go of the caller's
  * reference: m is freed when the last queue has sent it. */
-static void broadcast(struct msg *m, const struct conn *from)
+void broadcast(struct msg *m, const struct conn *from)
 {
     if (!m)
         return;
@@ -201,7 +178,7 @@ static void broadcast(struct msg *m, const struct conn *from)
 }
 
 /* Take c out of the room and tell the others: "* bob left (why)". */
-static void leave_room(struct conn *c, const char *why)
+void leave_room(struct conn *c, const char *why)
 {
     if (!c->in_room)
         return;
@@ -210,178 +187,10 @@ static void leave_room(struct conn *c, const char *why)
     broadcast(msg_printf("* %s left%s%s%s", c->nick, why ? " (" : "", why ? why : "", why ? ")" : ""), c);
 }
 
-/* The client in the room called nick (any case), or NULL. */
-static struct conn *find_nick(const char *nick, size_t len)
-{
-    for (size_t i = 0; i < n_conns; i++) {
-        struct conn *c = conns[i];
-        if (c->in_room && strlen(c->nick) == len && strncasecmp(c->nick, nick, len) == 0)
-            return c;
-    }
-    return NULL;
-}
-
-/* "in the room (3): guest1, alice, bob", cut short to fit one line. */
-static struct msg *who_is_here(void)
-{
-    size_t count = 0, listed = 0;
-    for (size_t i = 0; i < n_conns; i++)
-        count += conns[i]->in_room;
-    char line[MSG_MAX];
-    int len = snprintf(line, sizeof line, "in the room (%zu):", count);
-    for (size_t i = 0; i < n_conns; i++) {
-        if (!conns[i]->in_room)
-            continue;
-        if (len + CHAT_NICK_MAX + 40 > MAX_LINE)
-            break;                      /* room for ", and 12345 more" */
-        len += snprintf(line + len, sizeof line - (size_t)len, "%s %s",
-                        listed ? "," : "", conns[i]->nick);
-        listed++;
-    }
-    if (listed < count)
-        snprintf(line + len, sizeof line - (size_t)len, ", and %zu more", count - listed);
-    return msg_new(line, NULL, 0);
-}
-
-/* ---- 3. What a line does -------------------------------------------------- */
-
-static const char help_text[] =
-    "commands:\n"
-    "  /nick NAME       take a new name (1-16 letters, digits, _ or -)\n"
-    "  /who             list who is here\n"
-    "  /msg NAME TEXT   send TEXT to NAME only\n"
-    "  /me ACTION       tell the room \"* yourname ACTION\"\n"
-    "  /quit            leave\n"
-    "  //TEXT           say \"/TEXT\"\n"
-    "anything else is sent to everyone else as \"yourname: TEXT\"";
-
-static void run_command(struct conn *c, const char *line, size_t len)
-{
-    struct chat_cmd cmd = chat_parse(line, len);
-    char head[CHAT_NICK_MAX + 32];
-    switch (cmd.kind) {
-    case CHAT_EMPTY:
-        break;
-    case CHAT_SAY:                      /* not sent back: you know what you said */
-        snprintf(head, sizeof head, "%s: ", c->nick);
-        broadcast(msg_new(head, cmd.text, cmd.text_len), c);
-        break;
-    case CHAT_ME:
-        snprintf(head, sizeof head, "* %s ", c->nick);
-        broadcast(msg_new(head, cmd.text, cmd.text_len), c);
-        break;
-    case CHAT_MSG: {
-        struct conn *to = find_nick(cmd.nick, cmd.nick_len);
-        if (!to) {
-            send_to(c, msg_printf("error: no one here is called %.*s",
-                                  (int)(cmd.nick_len < 32 ? cmd.nick_len : 32), cmd.nick));
-            break;
-        }
-        snprintf(head, sizeof head, "%s (private): ", c->nick);
-        send_to(to, msg_new(head, cmd.text, cmd.text_len));
-        break;
-    }
-    case CHAT_NICK: {
-        struct conn *owner = find_nick(cmd.nick, cmd.nick_len);
-        if (owner && owner != c) {
-            send_to(c, msg_printf("error: %s is taken", owner->nick));
-            break;
-        }
-        char old[sizeof c->nick];
-        memcpy(old, c->nick, sizeof old);
-        memcpy(c->nick, cmd.nick, cmd.nick_len);
-        c->nick[cmd.nick_len] = '\0';
-        log_msg("%s: %s is now %s", c->peer, old, c->nick);
-        send_to(c, msg_printf("you are now %s", c->nick));
-        broadcast(msg_printf("* %s is now %s", old, c->nick), c);
-        break;
-    }
-    case CHAT_WHO:
-        send_to(c, who_is_here());
-        break;
-    case CHAT_HELP:
-        send_to(c, msg_new(help_text, NULL, 0));
-        break;
-    case CHAT_QUIT:
-        send_to(c, msg_printf("bye, %s", c->nick));
-        leave_room(c, NULL);
-        c->closing = true;
-        break;
-    case CHAT_UNKNOWN:
-        send_to(c, msg_printf("error: unknown command /%.*s; try /help",
-                              (int)(cmd.text_len < 32 ? cmd.text_len : 32), cmd.text));
-        break;
-    case CHAT_ERROR:
-        send_to(c, msg_printf("error: %s", cmd.error));
-        break;
-    }
-}
-
-/* An error line, the room told why, then the polite close. */
-static void refuse(struct conn *c, const char *why)
-{
-    send_to(c, msg_printf("error: %s", why));
-    leave_room(c, why);
-    c->closing = true;
-}
-
-/* The error for a line over MAX_LINE, built from the constant itself. */
-static void refuse_long_line(struct conn *c)
-{
-    char why[64];
-    snprintf(why, sizeof why, "line longer than %d bytes", MAX_LINE);
-    refuse(c, why);
-}
-
-/* Run the line in c->in[start..end); c->in[end] is its '\n', or the end
- * of the input when the client closed in the middle of a line. */
-static void run_line(struct conn *c, size_t start, size_t end)
-{
-    size_t len = end - start;
-    if (len > 0 && c->in[end - 1] == '\r')
-        len--;                          /* telnet and Windows send "\r\n" */
-    if (len > MAX_LINE)
-        refuse_long_line(c);
-    else
-        run_command(c, c->in + start, len);
-}
-
-/* Run every whole line waiting in c->in, in order, while c's own queue is
- * short; whatever is left waits until on_writable() has sent some. */
-static void handle_lines(struct conn *c)
-{
-    size_t start = 0;
-    while (!c->closing && c->q_bytes < QUEUE_PAUSE) {
-        char *newline = memchr(c->in + start, '\n', c->in_len - start);
-        if (!newline)
-            break;                      /* the rest is an unfinished line */
-        size_t end = (size_t)(newline - c->in);
-        run_line(c, start, end);
-        start = end + 1;
-    }
-    /* Move the unfinished line to the front of the buffer. */
-    memmove(c->in, c->in + start, c->in_len - start);
-    c->in_len -= start;
-
-    if (c->closing || c->q_bytes >= QUEUE_PAUSE || memchr(c->in, '\n', c->in_len))
-        return;                         /* closing, or waiting for room */
-    if (c->in_len == IN_SIZE) {
-        refuse_long_line(c);            /* full, and still no newline */
-    } else if (c->eof) {
-        /* The client closed its side, maybe in the middle of a line: that
-         * last line counts too. Then it leaves; what is queued still goes. */
-        if (c->in_len > 0)
-            run_line(c, 0, c->in_len);
-        c->in_len = 0;
-        leave_room(c, NULL);
-        c->closing = true;
-    }
-}
-
-/* ---- 4. One step of I/O for one client ----------------------------------- */
+/* ---- 3. One step of I/O for one client ----------------------------------- */
 
 /* Decide what to wait for next. Called after every read, write and push. */
-static void what_next(struct conn *c)
+void what_next(struct conn *c)
 {
     bool pending = c->q_count > 0;
     c->want_write = pending;
@@ -389,9 +198,12 @@ static void what_next(struct conn *c)
      * us: while QUEUE_PAUSE bytes wait for it, we stop reading it, and its
      * next commands wait in the kernel. The others' messages still queue up,
      * and MAX_QUEUE decides when it is too slow to stay. */
-    c->want_read = !c->eof && !c->closing && c->q_bytes < QUEUE_PAUSE;
+    c->want_read = !c->eof && !c->closing && c->q_cost < QUEUE_PAUSE;
     if (c->discarding) {
         c->want_read = true;
+    } else if (c->closing && !pending && c->eof) {
+        log_msg("%s: closed", c->peer); /* all sent, all read: close now */
+        c->want_close = true;
     } else if (c->closing && !pending) {
         /* Everything is sent. Close politely, as in lesson 02: FIN first,
          * then read and drop until the client closes too, so that no RST
@@ -402,7 +214,8 @@ static void what_next(struct conn *c)
     }
 }
 
-/* Send what we can of c's queue: false if the connection failed. */
+/* Send what we can of c's queue. False if the connection failed: then it
+ * is marked want_close. */
 static bool send_queue(struct conn *c)
 {
     /* writev() sends several queued messages in one system call, straight
@@ -419,11 +232,15 @@ static bool send_queue(struct conn *c)
             offered += m->len - skip;
         }
         ssize_t n = writev(c->fd, iov, n_iov);
-        if (n < 0)
-            return try_again_later(errno);
+        if (n < 0 && try_again_later(errno))
+            break;                      /* the socket is full: wait for POLLOUT */
+        if (n < 0) {
+            log_msg("%s: write failed: %s", c->peer, strerror(errno));
+            c->want_close = true;       /* e.g. EPIPE, ECONNRESET */
+            return false;
+        }
         trace("write fd %d: %zd bytes", c->fd, n);
         size_t left = (size_t)n;
-        c->q_bytes -= left;
         while (left > 0) {
             size_t rest = c->queue[c->q_head]->len - c->q_sent;
             if (left < rest) {
@@ -443,12 +260,9 @@ static void on_writable(struct conn *c)
 {
     /* Keep writing until the socket is full or the queue is empty: one
      * sender can add hundreds of short lines to a queue in one turn. */
-    if (!send_queue(c)) {
-        log_msg("%s: write failed: %s", c->peer, strerror(errno));
-        c->want_close = true;           /* e.g. EPIPE, ECONNRESET */
+    if (!send_queue(c))
         return;
-    }
-    if (c->q_bytes < QUEUE_PAUSE)
+    if (c->q_cost < QUEUE_PAUSE)
         handle_lines(c);                /* lines that waited for room can run */
     what_next(c);
 }
@@ -484,7 +298,7 @@ static void on_readable(struct conn *c)
     what_next(c);
 }
 
-/* ---- 5. Arrivals and departures ------------------------------------------- */
+/* ---- 4. Arrivals and departures ------------------------------------------- */
 
 static void accept_clients(int listener)
 {
@@ -570,7 +384,7 @@ static void remove_closed(void)
     n_conns = kept;
 }
 
-/* ---- 6. The event loop ---------------------------------------------------- */
+/* ---- 5. The event loop ---------------------------------------------------- */
 
 int main(int argc, char **argv)
 {

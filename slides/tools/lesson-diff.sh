@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # lesson-diff.sh NN [FROM] — what lesson NN changed against the lesson before
 # it (or against lesson FROM), as one unified diff of their sources (*.c and
-# *.h). `make diff L=NN [FROM=MM]`, e.g. `make diff L=04 FROM=02`: lesson 04
-# was built on 02's line server. A file only lesson NN has is shown as new; a
-# file only the older lesson has is left out (lesson 05 reuses 04's chat.c
-# through its Makefile, and 04 simply has no use for 03's rpc.c).
+# *.h), server.c first, then a --stat style summary. `make diff L=NN [FROM=MM]`,
+# e.g. `make diff L=04 FROM=02`: lesson 04 was built on 02's line server. A
+# file only lesson NN has is new (`--- /dev/null`); a file only the older
+# lesson has is left out (04 has no use for 03's rpc.c).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-n=${1:?usage: lesson-diff.sh NN [FROM]   (e.g. 02)}
+if [ $# -lt 1 ] || [ -z "$1" ]; then
+    echo "usage: make diff L=NN [FROM=MM]   (e.g. make diff L=03, make diff L=04 FROM=02)" >&2
+    exit 2
+fi
+n=$1
 from=${2:-}
 lessons=()
 for d in lessons/*/; do
@@ -33,13 +37,25 @@ fi
 [ -n "$prev" ] || { echo "lesson-diff: lesson $n is the first; nothing to diff against" >&2; exit 2; }
 
 shopt -s nullglob
-files=$(for f in "$prev"/*.[ch] "$this"/*.[ch]; do echo "${f##*/}"; done | sort -u)
+# server.c first: it is what the instructor types; then the rest by name.
+files="server.c $(for f in "$this"/*.[ch]; do f=${f##*/}; [ "$f" = server.c ] || echo "$f"; done | sort)"
 status=0
+stat=''
+total_added=0 total_removed=0
 for f in $files; do
-    a=$prev/$f b=$this/$f
-    [ -f "$b" ] || continue             # not part of this lesson
-    [ -f "$a" ] || a=/dev/null
+    a=$prev/$f b=$this/$f label=$prev/$f
+    [ -f "$a" ] || { a=/dev/null; label=/dev/null; }
     # diff exits 1 when the files differ: that is the point, not an error.
-    diff -u --label "$prev/$f" --label "$this/$f" "$a" "$b" || [ $? -eq 1 ] || status=2
+    out=$(diff -u --label "$label" --label "$b" "$a" "$b") || [ $? -eq 1 ] || status=2
+    [ -n "$out" ] || { stat+=$(printf ' %-52s unchanged' "$b")$'\n'; continue; }
+    printf '%s\n' "$out"
+    added=$(printf '%s\n' "$out" | grep -c '^+' || true)
+    removed=$(printf '%s\n' "$out" | grep -c '^-' || true)
+    added=$((added - 1)) removed=$((removed - 1))     # not the ---/+++ lines
+    [ "$a" = /dev/null ] && removed=0
+    total_added=$((total_added + added)) total_removed=$((total_removed + removed))
+    stat+=$(printf ' %-52s +%d -%d%s' "$b" "$added" "$removed" "$([ "$a" = /dev/null ] && echo ' (new)')")$'\n'
 done
+printf '\n%s %s\n' "$prev -> $this:" "+$total_added -$total_removed"
+printf '%s' "$stat"
 exit $status

@@ -1,0 +1,187 @@
+/*
+ * limits.c — what the server and each client may cost, every limit an
+ * option: the line and queue sizes, --max-clients, running out of file
+ * descriptors (the spare fd), and input buffers that an idle client does
+ * not hold.
+ */
+#include "room.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Every limit is an option; these are the defaults (see --help, README). */
+long max_clients = 1000;
+long max_line = 4096;                   /* longest line, without "\n" or "\r\n" */
+long max_queue = 256L * 1024;           /* memory a client's queue may hold */
+long idle_timeout = 300;                /* seconds without a line from a client */
+long write_timeout = 30;                /* seconds without output progress */
+long drain_timeout = 5;                 /* seconds to flush queues at shutdown */
+
+const struct cli_number limit_options[] = {
+    { "max-clients", "N", "clients at once; the next is told \"server full\"",
+      &max_clients, 1, 1000000 },
+    { "max-line", "BYTES", "longest line a client may send",
+      &max_line, 16, 1024L * 1024 },
+    { "max-queue", "BYTES", "memory a client's queue may hold before it is dropped as too slow",
+      &max_queue, 4096, 1024L * 1024 * 1024 },
+    { "idle-timeout", "SECONDS", "close a client that sends no line for this long",
+      &idle_timeout, 1, 7L * 24 * 3600 },
+    { "write-timeout", "SECONDS", "drop a client whose output makes no progress for this long",
+      &write_timeout, 1, 24L * 3600 },
+    { "drain-timeout", "SECONDS", "at shutdown, time to send what is queued; 0: one try, then close",
+      &drain_timeout, 0, 3600 },
+};
+const size_t n_limit_options = sizeof limit_options / sizeof *limit_options;
+
+size_t in_size;                         /* max_line + 2: a line and its "\r\n" */
+size_t queue_pause;                     /* stop reading a client with this much queued */
+
+static int spare_fd = -1;       /* an fd held in reserve: see take_client */
+
+/* The limits must fit each other: a queue must hold two of the longest
+ * lines the server may queue. That is a client's line relayed with every
+ * byte shown as two (^[, see commands.c) after a name, or one of the
+ * server's own: /who is cut to max_line, and /help is under HELP_MAX.
+ * Then hold one file descriptor in reserve (see take_client). */
+void limits_init(const char *argv0)
+{
+    in_size = (size_t)max_line + 2;
+    queue_pause = (size_t)max_queue / 16;
+    size_t longest = 2 * (size_t)max_line + 64;
+    if (longest < HELP_MAX)
+        longest = HELP_MAX;
+    if ((size_t)max_queue < 2 * msg_cost(longest)) {
+        fprintf(stderr, "%s: --max-queue must hold two of the longest lines (%zu bytes)\n",
+                argv0, 2 * msg_cost(longest));
+        exit(2);
+    }
+    spare_fd = open("/dev/null", O_RDONLY);
+}
+
+/* ---- Input buffers -------------------------------------------------------- */
+
+/* An idle client holds no input buffer: 10,000 of them cost 10,000 struct
+ * conns only. A busy one gives its buffer back after every line, so taking
+ * it back must not cost a malloc() and a free() per line: emptied buffers
+ * wait here, up to SPARE_BUFFERS of them, for the next client that reads. */
+enum { SPARE_BUFFERS = 64 };
+static char *spare_buffers[SPARE_BUFFERS];
+static size_t n_spare;
+
+bool in_buffer(struct conn *c)
+{
+    if (!c->in)
+        c->in = n_spare > 0 ? spare_buffers[--n_spare] : malloc(in_size);
+    if (!c->in) {
+        log_msg("%s: out of memory for its input", c->peer);
+        c->want_close = true;
+    }
+    return c->in != NULL;
+}
+
+void in_buffer_done(struct conn *c)
+{
+    if (!c->in)
+        return;
+    if (n_spare < SPARE_BUFFERS)
+        spare_buffers[n_spare++] = c->in;
+    else
+        free(c->in);
+    c->in = NULL;
+    c->in_len = 0;
+}
+
+/* ---- Clients and file descriptors ----------------------------------------- */
+
+bool listener_paused;           /* out of fds and no spare: wait for a leaver */
+static bool turning_away;       /* full: logged once, until we accept again */
+static unsigned long turned_away;
+
+/* Tell a connection we cannot take it, in one line, and close it at once:
+ * never leave it waiting in the kernel's backlog. */
+static void turn_away(int fd, const char *why)
+{
+    static const char full[] = "error: server full, try again later\n";
+    if (!turning_away)
+        log_msg("%s: turning new clients away", why);   /* once, not per client */
+    turning_away = true;
+    turned_away++;
+    if (set_nonblocking(fd) == 0) {
+        ssize_t ignored = write(fd, full, sizeof full - 1);
+        (void)ignored;                  /* best effort: we close either way */
+    }
+    close(fd);
+}
+
+/* Accept one connection: its fd if it may stay; TAKE_NEXT if it was turned
+ * away or gave up (try the next); TAKE_NONE if nobody else is waiting or
+ * we cannot accept now. */
+int take_client(struct sockaddr_storage *addr, socklen_t *addr_len)
+{
+    int fd = accept(listener, (struct sockaddr *)addr, addr_len);
+    if (fd >= 0 && n_conns >= (size_t)max_clients) {
+        turn_away(fd, "server full");
+        return TAKE_NEXT;
+    }
+    if (fd >= 0) {
+        if (turning_away)
+            log_msg("accepting clients again (%lu turned away)", turned_away);
+        turning_away = false;
+        turned_away = 0;
+        return fd;
+    }
+    if (errno == EAGAIN || errno == EWOULDBLOCK)
+        return TAKE_NONE;               /* nobody else is waiting */
+    if (errno == EINTR || errno == ECONNABORTED)
+        return TAKE_NEXT;               /* that client gave up already */
+    if ((errno == EMFILE || errno == ENFILE) && spare_fd >= 0) {
+        /* Out of file descriptors. The client would stay in the backlog,
+         * and poll() would wake us for it again at once, forever: a busy
+         * loop. So free the spare fd, accept with it, turn the client away,
+         * and take the spare back. (At the limit, accept() says EMFILE even
+         * when nobody is waiting: only the second accept() tells us which.) */
+        close(spare_fd);
+        fd = accept(listener, NULL, NULL);
+        int err = errno;
+        if (fd >= 0)
+            turn_away(fd, "out of file descriptors");
+        spare_fd = open("/dev/null", O_RDONLY);
+        if (fd >= 0)
+            return TAKE_NEXT;
+        if (err == EAGAIN || err == EWOULDBLOCK)
+            return TAKE_NONE;
+        errno = err;
+    }
+    if (errno != EMFILE && errno != ENFILE) {
+        /* e.g. ENOBUFS, or a network error on that connection: nothing to
+         * wait for, so try again next turn. */
+        log_msg("accept failed: %s", strerror(errno));
+        return TAKE_NONE;
+    }
+    /* Out of descriptors and no spare: stop polling the listener until a
+     * client leaves and frees one. */
+    log_msg("accept failed: %s; not accepting until a client leaves", strerror(errno));
+    listener_paused = true;
+    return TAKE_NONE;
+}
+
+/* Clients have left, so descriptors are free again. */
+void fds_freed(void)
+{
+    listener_paused = false;
+    if (spare_fd < 0)
+        spare_fd = open("/dev/null", O_RDONLY);
+}
+
+/* At exit: give back what is held in reserve. */
+void limits_free(void)
+{
+    while (n_spare > 0)
+        free(spare_buffers[--n_spare]);
+    if (spare_fd >= 0)
+        close(spare_fd);
+}

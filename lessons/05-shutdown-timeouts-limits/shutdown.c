@@ -1,0 +1,117 @@
+/*
+ * shutdown.c — a graceful shutdown: on SIGINT, SIGTERM or SIGHUP, stop
+ * accepting, tell every client, send what is queued, then close; the drain
+ * deadline bounds it, and a second signal ends it at once.
+ *
+ * The self-pipe trick. A signal handler may only call async-signal-safe
+ * functions, so it cannot touch our lists or even call log_msg(). It writes
+ * one byte into a pipe instead; poll() watches the other end, and the loop
+ * does the real work in the open. poll() is never restarted after a signal
+ * handler runs, whatever SA_RESTART says: it fails with EINTR. But a signal
+ * that arrives just *before* poll() is called would be missed by a flag;
+ * a byte in the pipe is not: poll() sees it and returns at once. The pipe
+ * is non-blocking: if it is full, the byte is dropped, and enough bytes are
+ * already waiting.
+ */
+#include "room.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int signal_pipe[2];
+bool shutting_down;
+long long drain_deadline;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    int saved = errno;                  /* write() may change errno under */
+    char byte = 1;                      /* the code this signal interrupted */
+    ssize_t ignored = write(signal_pipe[1], &byte, 1);
+    (void)ignored;
+    errno = saved;
+}
+
+/* Which signals do what, deliberately:
+ *   SIGINT (Ctrl-C), SIGTERM (kill, systemd), SIGHUP (the terminal went
+ *   away): the graceful shutdown, and a second one of any: exit now.
+ *   SIGUSR1, SIGUSR2: they mean nothing here, so they are ignored rather
+ *   than kill the server (their default).
+ *   SIGQUIT (Ctrl-\) keeps its default: exit at once with a core dump, the
+ *   escape hatch for a server that is stuck. SIGPIPE: ignored (main). */
+void catch_signals(void)
+{
+    if (pipe(signal_pipe) < 0 || set_nonblocking(signal_pipe[0]) < 0 ||
+        set_nonblocking(signal_pipe[1]) < 0)
+        die("cannot make the signal pipe: %s", strerror(errno));
+    struct sigaction sa = { .sa_handler = on_signal };
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    signal(SIGUSR1, SIG_IGN);
+    signal(SIGUSR2, SIG_IGN);
+}
+
+/* Stop accepting, tell everyone, and let every queue drain (what_next()
+ * does the polite close once a queue is empty). main() exits when the last
+ * client is gone, or at the drain deadline. */
+static void begin_shutdown(void)
+{
+    size_t queued = 0;
+    for (size_t i = 0; i < n_conns; i++)
+        queued += conns[i]->q_cost;
+    log_msg("shutting down: %zu clients, %zu bytes queued; %ld s to drain",
+            n_conns, queued, drain_timeout);
+    close(listener);
+    listener = -1;
+    shutting_down = true;
+    drain_deadline = now + drain_timeout * 1000;
+    broadcast(msg_printf("* server shutting down"), NULL);
+    for (size_t i = 0; i < n_conns; i++) {
+        conns[i]->in_room = false;      /* no "left" notices from here on */
+        conns[i]->closing = true;
+        what_next(conns[i]);
+    }
+}
+
+/* Called when poll() finds bytes in the signal pipe: one byte per signal. */
+void on_signal_pipe(void)
+{
+    static int signals;
+    char bytes[16];
+    ssize_t n;
+    while ((n = read(signal_pipe[0], bytes, sizeof bytes)) > 0)
+        signals += (int)n;
+    if (signals >= 2) {
+        log_msg("second signal: exiting now");
+        exit(1);
+    }
+    if (signals == 1 && !shutting_down)
+        begin_shutdown();
+}
+
+/* Shutting down: done when the last client has gone, or at the deadline,
+ * when whoever is left is closed. Returns the exit status then (0: no byte
+ * queued for a client was dropped by us), or -1 while draining goes on. */
+int drain_status(void)
+{
+    if (n_conns == 0) {
+        log_msg("drained: every client is gone; exiting");
+        return 0;
+    }
+    if (now < drain_deadline)
+        return -1;
+    size_t unsent = 0;
+    for (size_t i = 0; i < n_conns; i++) {
+        send_queue(conns[i]);           /* one last try: what fits is not lost */
+        unsent += conns[i]->q_count;
+        conns[i]->want_close = true;
+    }
+    log_msg("drain deadline: closing %zu clients, %zu messages unsent; exiting", n_conns, unsent);
+    remove_closed();
+    return unsent == 0 ? 0 : 1;
+}
