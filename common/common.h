@@ -42,10 +42,18 @@ void trace_poll(const struct pollfd *pfds, size_t n, int ready);
 /* ---- Command line (common/cli.c) ---------------------------------------- */
 
 /* The options every lesson server takes:
- *   server [--host ADDR] [--port PORT] [--trace] [--help]                   */
+ *   server [--host ADDR] [--port PORT] [--trace] [--help]
+ * and the lessons' clients too (rpc-client, chat-client), with the same
+ * spellings (--port N, --port=N, -p N), messages and exit codes.           */
 struct cli {
     const char *host;   /* set the default before calling cli_parse */
     const char *port;   /* ditto; "0" asks the kernel for a free port */
+    /* Clients only (servers leave these out): */
+    const char *args;   /* their positional arguments for --help, e.g.
+                         * "METHOD [PARAMS_JSON]"; non-NULL marks a client */
+    int min_args, max_args;             /* how many of them are allowed */
+    const struct cli_text *texts;       /* extra options, e.g. --nick NAME */
+    size_t n_texts;
 };
 
 /* A whole-number option that a lesson adds, e.g. --idle-timeout SECONDS. */
@@ -57,10 +65,24 @@ struct cli_number {
     long min, max;      /* accepted range */
 };
 
+/* A client's option that takes text (--nick NAME: unit "NAME", stored in
+ * *text) or nothing (--stdin: unit NULL, sets *flag).                      */
+struct cli_text {
+    const char *name, *unit, *help;
+    const char **text;
+    bool *flag;
+};
+
 /* Parse argv. --help prints usage and exits 0; a bad argument prints usage
- * to stderr and exits 2. `about` is the one-line summary shown by --help.  */
-void cli_parse(int argc, char **argv, const char *about, struct cli *cli,
-               const struct cli_number *extra, size_t n_extra);
+ * to stderr and exits 2. `about` is the one-line summary shown by --help.
+ * Ports must be 0..65535 (servers) or 1..65535 (clients). Returns the argv
+ * index of the first positional argument (clients).                        */
+int cli_parse(int argc, char **argv, const char *about, struct cli *cli,
+              const struct cli_number *extra, size_t n_extra);
+
+/* After cli_parse: print "PROG: what: arg" and the usage, and exit 2.
+ * arg may be NULL. For checks only the program can make.                   */
+_Noreturn void cli_usage_error(const char *what, const char *arg);
 
 /* ---- Sockets (common/net.c) --------------------------------------------- */
 
