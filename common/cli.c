@@ -79,6 +79,8 @@ int cli_parse(int argc, char **argv, const char *summary, struct cli *cli,
               const struct cli_number *extra, size_t n_extra)
 {
     bool is_client = cli->args != NULL;
+    if (!is_client)
+        log_start_clock();              /* a server's log times count from here */
     long min_port = is_client ? 1 : 0;  /* a client cannot connect to port 0 */
     struct option longopts[4 + 2 * MAX_EXTRA + 1] = {
         { "host",  required_argument, NULL, 'H' },

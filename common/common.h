@@ -23,7 +23,8 @@
 /* True when the server was started with --trace. */
 extern bool trace_enabled;
 
-/* Print one line to stderr (the server's log). A newline is added. */
+/* Print one line to stderr (the server's log), after the time since start
+ * ("[  1.234] ", see log_start_clock). A newline is added.                 */
 void log_msg(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
 
@@ -35,9 +36,17 @@ void trace(const char *fmt, ...)
 _Noreturn void die(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
 
-/* With --trace: one line describing a poll() wake-up, e.g.
- *   trace: poll woke up, 2 ready: fd 3 IN, fd 5 IN|HUP                       */
-void trace_poll(const struct pollfd *pfds, size_t n, int ready);
+/* Start the log's clock: from then on every line starts with the seconds
+ * since, "[  1.234] ". cli_parse starts it for servers; clients (and
+ * tests/tcpc) print their messages plain.                                 */
+void log_start_clock(void);
+double log_elapsed(void);       /* seconds since log_start_clock() */
+
+/* With --trace: two lines per poll() wake-up, what it was asked to watch
+ * and with what timeout (-1: none), then what fired:
+ *   [  2.001] trace: poll watched 3 fds, timeout none: fd 3 IN, fd 4 IN, fd 5 IN|OUT
+ *   [  2.001] trace: poll woke up, 2 ready: fd 3 IN, fd 5 IN|HUP            */
+void trace_poll(const struct pollfd *pfds, size_t n, int timeout_ms, int ready);
 
 /* ---- Command line (common/cli.c) ---------------------------------------- */
 

@@ -173,3 +173,22 @@ clients() {
     run cat "$BATS_TEST_TMPDIR/screen"
     assert_output --partial "chat-client: the server closed the connection"
 }
+
+@test "cli: --trace: each log line has a time; each wake-up says what poll() watched and its timeout" {
+    for l in $(servers); do
+        start_server "$l" --trace
+        client send 'x\n' sleep 50 >/dev/null
+        wait_for_log "trace: close fd"
+        run cat "$SERVER_LOG"
+        # every line: "[  1.234] ...", seconds since start with milliseconds
+        local line
+        for line in "${lines[@]}"; do
+            [[ $line =~ ^\[\ *[0-9]+\.[0-9]{3}\]\  ]] || fail "$l: a log line without a time: $line"
+        done
+        # what poll() was given: the fds and their events (the listener and
+        # one client at least), and the timeout (05: the nearest deadline)
+        assert_line --regexp '^\[ *[0-9]+\.[0-9]{3}\] trace: poll watched [2-9] fds, timeout (none|[0-9]+ ms): fd [0-9]+ IN(, fd [0-9]+ (IN|OUT|IN\|OUT|-))+( \([0-9]+ skipped\))?$'
+        assert_line --regexp '^\[ *[0-9]+\.[0-9]{3}\] trace: poll woke up, 1 ready: fd [0-9]+ IN$'
+        stop_server
+    done
+}

@@ -968,14 +968,15 @@ int main(int argc, char **argv)
         /* Sleep until a socket is ready or the nearest deadline comes
          * (read the clock first: this turn's work took time too). */
         now = clock_ms();
-        int ready = poll(pfds, n + 2, poll_timeout());
+        int timeout = poll_timeout();
+        int ready = poll(pfds, n + 2, timeout);
         now = clock_ms();
         if (ready < 0) {
             if (errno == EINTR)
                 continue;               /* a signal: its byte is in the pipe */
             die("poll: %s", strerror(errno));
         }
-        trace_poll(pfds, n + 2, ready);
+        trace_poll(pfds, n + 2, timeout, ready);
 
         /* Serve the clients that are ready. POLLHUP and POLLERR come even
          * when not asked for; the next read() or write() reports the error.
