@@ -61,6 +61,7 @@ in_box() {
     local user=root
     if [ "$1" = --user ]; then user=$2; shift 2; fi
     chroot "$BOX" /usr/bin/env -i HOME="$( [ "$user" = root ] && echo /root || echo "/home/$user")" \
+        ${host_ca:+NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt} \
         TERM=dumb LANG=C.UTF-8 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
         /usr/sbin/runuser -u "$user" -- /bin/bash -c "$1"
 }
@@ -95,6 +96,13 @@ new_box() {
     rm -rf "$BOX"
     cp -a "$BASE" "$BOX"
     cp /etc/resolv.conf "$BOX/etc/resolv.conf"
+    # A host whose network intercepts TLS (a proxy with its own CA, as in
+    # CI sandboxes) has that CA in /usr/local/share/ca-certificates: the box
+    # needs it too, or npm cannot reach the registry. Nothing else is copied.
+    if [ -n "$host_ca" ]; then
+        cp /usr/local/share/ca-certificates/*.crt "$BOX/usr/local/share/ca-certificates/"
+        in_box "update-ca-certificates >/dev/null 2>&1"
+    fi
     mount_into "$BOX/proc" -t proc proc
     mount_into "$BOX/sys" -t sysfs sys
     mount_into "$BOX/dev" --bind /dev
@@ -106,6 +114,8 @@ new_box() {
     in_box "chown -R newbie: /home/newbie/poll-by-hand"
 }
 
+host_ca=
+ls /usr/local/share/ca-certificates/*.crt >/dev/null 2>&1 && host_ca=yes
 mkdir -p "$CACHE" "$DEBS/partial"
 : >"$CACHE/times"
 make_base
