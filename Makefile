@@ -78,6 +78,12 @@ diff:
 #   make valgrind    each lesson's server under valgrind memcheck, scripted session
 #   make lint        cppcheck, clang-tidy (.clang-tidy) and shellcheck, all clean
 .PHONY: deps-hardening fuzz valgrind lint tests/fuzz clean-fuzz
+# macOS: Apple's clang has no libFuzzer, and Homebrew's llvm is keg-only (not
+# on PATH), so name its clang (common/deps.sh hardening installs it).
+BREW_LLVM := $(if $(filter Darwin,$(shell uname -s)),$(shell brew --prefix llvm 2>/dev/null))
+ifneq ($(BREW_LLVM),)
+export FUZZ_CC ?= $(BREW_LLVM)/bin/clang
+endif
 deps-hardening:
 	@common/deps.sh build test hardening
 tests/fuzz:

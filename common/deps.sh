@@ -37,15 +37,20 @@ bats_lib() {
     return 1
 }
 
-# Can clang link a fuzz target? Debian ships libFuzzer apart from clang.
+# Can clang link a fuzz target? Debian ships libFuzzer apart from clang; on
+# macOS only Homebrew's llvm has it, keg-only, so that clang is named (as
+# the top Makefile does for make fuzz).
 libfuzzer_works() {
-    local tmp rc
+    local tmp rc clang=clang
+    if [ "$(uname -s)" = Darwin ] && command -v brew >/dev/null 2>&1; then
+        clang="$(brew --prefix llvm 2>/dev/null)/bin/clang"
+    fi
     tmp=$(mktemp -d)
     printf '%s\n' '#include <stddef.h>' '#include <stdint.h>' \
         'int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);' \
         'int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { (void)d; (void)n; return 0; }' \
         >"$tmp/t.c"
-    clang -fsanitize=fuzzer -o "$tmp/t" "$tmp/t.c" 2>/dev/null
+    "$clang" -fsanitize=fuzzer -o "$tmp/t" "$tmp/t.c" 2>/dev/null
     rc=$?
     rm -rf "$tmp"
     return $rc
