@@ -10,7 +10,7 @@
 enum { MAX_EXTRA = 16, FIRST_NUMBER = 1000, FIRST_TEXT = 2000 };
 
 /* What usage() needs, kept from cli_parse for cli_usage_error(). */
-static const char *prog, *about, *default_host, *default_port;
+static const char *prog, *summary, *default_host, *default_port;
 static const struct cli *the_cli;
 static const struct cli_number *numbers;
 static size_t n_numbers;
@@ -25,7 +25,7 @@ static void usage(FILE *out)
         fprintf(out, " [--%s %s]", numbers[i].name, numbers[i].unit);
     for (size_t i = 0; i < c->n_texts; i++)
         fprintf(out, c->texts[i].unit ? " [--%s %s]" : " [--%s]", c->texts[i].name, c->texts[i].unit);
-    fprintf(out, "%s%s\n%s\n\noptions:\n", c->args && *c->args ? " " : "", c->args ? c->args : "", about);
+    fprintf(out, "%s%s\n%s\n\noptions:\n", c->args && *c->args ? " " : "", c->args ? c->args : "", summary);
     fprintf(out, "  -H, --host ADDR    address to %s (default %s)\n", role, default_host);
     fprintf(out, "  -p, --port PORT    port to %s%s (default %s)\n", role,
             c->args ? "" : ", 0 = any free port", default_port);
@@ -66,16 +66,16 @@ static bool parse_long(const char *s, long min, long max, long *out)
  * value can only be missing at the end: the option is argv[argc - 1].     */
 static const char *bad_option(int argc, char **argv, bool missing_value)
 {
-    static char short_name[3] = "-?";
     const char *arg = missing_value ? argv[argc - 1] : argv[optind - 1];
     if (optopt != 0 && !(missing_value && strncmp(arg, "--", 2) == 0)) {
+        static char short_name[3] = "-?";
         short_name[1] = (char)optopt;
         return short_name;
     }
     return arg;     /* a long option: "--bogus", "--port" */
 }
 
-int cli_parse(int argc, char **argv, const char *summary, struct cli *cli,
+int cli_parse(int argc, char **argv, const char *about, struct cli *cli,
               const struct cli_number *extra, size_t n_extra)
 {
     bool is_client = cli->args != NULL;
@@ -94,7 +94,7 @@ int cli_parse(int argc, char **argv, const char *summary, struct cli *cli,
     prog = argc > 0 ? argv[0] : "server";
     if (strrchr(prog, '/'))                     /* "lessons/01-echo/server": "server" */
         prog = strrchr(prog, '/') + 1;
-    about = summary;
+    summary = about;
     the_cli = cli;
     numbers = extra;
     n_numbers = n_extra;
