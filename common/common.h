@@ -8,7 +8,9 @@
  *
  * Every lesson is compiled with -std=c11 -D_POSIX_C_SOURCE=200809L (see
  * common/build.mk), so only POSIX interfaces are used: no accept4, no
- * SOCK_NONBLOCK, no epoll, no MSG_NOSIGNAL. It builds on Linux and macOS.
+ * SOCK_NONBLOCK, no epoll, no MSG_NOSIGNAL. One exception, here in common/:
+ * cli.c uses getopt_long, which is not POSIX but which glibc, musl and
+ * macOS all have. It builds on Linux and macOS.
  */
 #ifndef COMMON_H
 #define COMMON_H
