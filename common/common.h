@@ -49,6 +49,9 @@ double log_elapsed(void);       /* seconds since log_start_clock() */
  *   [  2.001] trace: poll watched 3 fds, timeout none: fd 3 IN, fd 4 IN, fd 5 IN|OUT
  *   [  2.001] trace: poll woke up, 2 ready: fd 3 IN, fd 5 IN|HUP            */
 void trace_poll(const struct pollfd *pfds, size_t n, int timeout_ms, int ready);
+/* For a caller that did not keep the timeout it gave poll(): the line then
+ * leaves the timeout out.                                                  */
+enum { TRACE_TIMEOUT_UNKNOWN = -2 };
 
 /* ---- Command line (common/cli.c) ---------------------------------------- */
 

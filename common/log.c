@@ -113,11 +113,13 @@ void trace_poll(const struct pollfd *pfds, size_t n, int timeout_ms, int ready)
     size_t len = 0, watched = 0;
     for (size_t i = 0; i < n; i++)
         watched += pfds[i].fd >= 0;
-    append(line, sizeof line, &len, "poll watched %zu fd%s, timeout ", watched, watched == 1 ? "" : "s");
-    if (timeout_ms < 0)
-        append(line, sizeof line, &len, "none:");
+    append(line, sizeof line, &len, "poll watched %zu fd%s", watched, watched == 1 ? "" : "s");
+    if (timeout_ms >= 0)
+        append(line, sizeof line, &len, ", timeout %d ms:", timeout_ms);
+    else if (timeout_ms == -1)
+        append(line, sizeof line, &len, ", timeout none:");
     else
-        append(line, sizeof line, &len, "%d ms:", timeout_ms);
+        append(line, sizeof line, &len, ":");     /* TRACE_TIMEOUT_UNKNOWN */
     const char *sep = " ";
     for (size_t i = 0; i < n; i++) {
         if (pfds[i].fd < 0)

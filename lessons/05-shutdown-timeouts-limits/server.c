@@ -968,15 +968,14 @@ int main(int argc, char **argv)
         /* Sleep until a socket is ready or the nearest deadline comes
          * (read the clock first: this turn's work took time too). */
         now = clock_ms();
-        int timeout = poll_timeout();
-        int ready = poll(pfds, n + 2, timeout);
+        int ready = poll(pfds, n + 2, poll_timeout());
         now = clock_ms();
         if (ready < 0) {
             if (errno == EINTR)
                 continue;               /* a signal: its byte is in the pipe */
             die("poll: %s", strerror(errno));
         }
-        trace_poll(pfds, n + 2, timeout, ready);
+        trace_poll(pfds, n + 2, TRACE_TIMEOUT_UNKNOWN, ready);
 
         /* Serve the clients that are ready. POLLHUP and POLLERR come even
          * when not asked for; the next read() or write() reports the error.

@@ -108,7 +108,7 @@ function checkCode(decks) {
         failures++
         continue
       }
-      if (!b.source || /^(try-it|server-log|sketch)\b/.test(b.source)) continue
+      if (!b.source || /^(try-it|server-log|sketch|illustration)\b/.test(b.source)) continue
       let text
       try {
         text = sourceText(b.source)
