@@ -1,20 +1,26 @@
 # Network servers in C, poll() by hand.
 #
-#   make tour        build every lesson and watch each one work   (quick start 1)
-#   make test        build, then run the whole test suite         (quick start 2)
-#   make             build every lesson
-#   make check       the test suite on an AddressSanitizer + UBSan build
-#   make -C lessons/01-echo    build one lesson
-#   make deps        install what is missing (says what it installs)
+# `make help` lists the targets. It is generated from "## " comments: a
+# target is listed when its rule line ends with "## what it does", or when a
+# "## what it does" line stands right above the rule. Give a new target one
+# and it appears in `make help`.
 #
 # Passed down to every lesson: CC=clang, SANITIZE=1, WERROR=1 (see common/build.mk).
 
 LESSONS := $(patsubst %/Makefile,%,$(sort $(wildcard lessons/*/Makefile)))
 export CC SANITIZE WERROR
 
-.PHONY: all build deps deps-build deps-test tour test check clean $(LESSONS) tests/tcpc
+.PHONY: all help build deps deps-build deps-test tour test check clean distclean $(LESSONS) tests/tcpc
 
-all: deps-build build
+all: deps-build build ## build every lesson (make -C lessons/01-echo builds one)
+
+help: ## this list
+	@awk '/^## / { doc = substr($$0, 4); next } \
+	      /^[a-zA-Z0-9_.\/-]+( [a-zA-Z0-9_.\/-]+)*:/ { t = $$0; sub(/[ :].*/, "", t); d = doc; \
+	          if (match($$0, / ## /)) d = substr($$0, RSTART + 4); \
+	          if (d != "" && !seen[t]++) printf "  make %-12s %s\n", t, d } \
+	      { doc = "" }' $(MAKEFILE_LIST)
+	@echo "  Passed down: CC=clang, SANITIZE=1, WERROR=1 (common/build.mk)"
 
 build: $(LESSONS)
 $(LESSONS):
@@ -25,26 +31,30 @@ tests/tcpc:
 
 deps-build:
 	@common/deps.sh build
-deps deps-test:
+deps deps-test: ## install what is missing (says what it installs)
 	@common/deps.sh build test node slides
 
-tour: deps-build build tests/tcpc
+tour: deps-build build tests/tcpc ## build every lesson and watch each one work (quick start 1)
 	@common/tour.sh $(LESSONS)
 
 # tests/fuzz: tests/fuzz.bats replays the saved fuzz inputs through them.
-test: deps-test build tests/tcpc tests/fuzz
+test: deps-test build tests/tcpc tests/fuzz ## build, then run the whole test suite (quick start 2)
 	@tests/run
 
 # The same suite against binaries built with AddressSanitizer and UBSan: any
 # memory error or undefined behaviour kills the server and fails its test.
-check:
+check: ## the test suite on an AddressSanitizer + UBSan build
 	@$(MAKE) --no-print-directory SANITIZE=1 test
 
-clean: clean-fuzz
-	@for d in $(LESSONS) tests slides bench; do $(MAKE) --no-print-directory -C $$d clean; done
+# clean leaves the tree as a fresh clone (git status --ignored shows only
+# node_modules/, which `make deps` installed; distclean removes that too).
+clean: clean-fuzz ## remove everything built: git status --ignored shows only node_modules/
+	@for d in $(LESSONS) tests tests/fuzz bench slides; do $(MAKE) --no-print-directory -C $$d clean; done
+distclean: clean ## clean, and remove node_modules/ (make deps installs it again)
+	rm -rf node_modules
 
 # ---- Added by later work; each lives in its own folder. -------------------
-bench:: ; @$(MAKE) --no-print-directory -C bench  # benchmarks and plots, takes minutes; "::" runs it although bench/ exists
+bench:: ; @$(MAKE) --no-print-directory -C bench  ## benchmarks and plots, takes minutes ("::": runs although bench/ exists)
 
 
 # Slides (slides/README.md): Marp decks as self-contained HTML in slides/build/,
@@ -52,12 +62,13 @@ bench:: ; @$(MAKE) --no-print-directory -C bench  # benchmarks and plots, takes 
 .PHONY: slides slides-pdf deps-slides diff
 deps-slides:
 	@common/deps.sh slides
-slides: deps-slides
+slides: deps-slides ## one self-contained HTML deck per lesson in slides/build/
 	@$(MAKE) --no-print-directory -C slides
-slides-pdf: deps-slides
+slides-pdf: deps-slides ## the decks as PDFs too, where Chromium is installed
 	@$(MAKE) --no-print-directory -C slides pdf
 # make diff L=02: what lesson 02 changed against lesson 01 (server sources);
 # FROM=NN compares with another lesson (make diff L=04 FROM=02).
+## what lesson L changed (make diff L=02; FROM=NN for another base)
 diff:
 	@slides/tools/lesson-diff.sh $(L) $(FROM)
 
@@ -67,15 +78,21 @@ diff:
 #   make valgrind    each lesson's server under valgrind memcheck, scripted session
 #   make lint        cppcheck, clang-tidy (.clang-tidy) and shellcheck, all clean
 .PHONY: deps-hardening fuzz valgrind lint tests/fuzz clean-fuzz
+# macOS: Apple's clang has no libFuzzer, and Homebrew's llvm is keg-only (not
+# on PATH), so name its clang (common/deps.sh hardening installs it).
+BREW_LLVM := $(if $(filter Darwin,$(shell uname -s)),$(shell brew --prefix llvm 2>/dev/null))
+ifneq ($(BREW_LLVM),)
+export FUZZ_CC ?= $(BREW_LLVM)/bin/clang
+endif
 deps-hardening:
 	@common/deps.sh build test hardening
 tests/fuzz:
 	@$(MAKE) --no-print-directory -C tests/fuzz
-fuzz: deps-hardening tests/fuzz
+fuzz: deps-hardening tests/fuzz ## each fuzz target under libFuzzer for FUZZ_SECONDS (60)
 	@$(MAKE) --no-print-directory -C tests/fuzz fuzz
-valgrind: deps-hardening build tests/tcpc
+valgrind: deps-hardening build tests/tcpc ## each server under valgrind memcheck, scripted session
 	@tests/valgrind.sh $(LESSONS)
-lint: deps-hardening
+lint: deps-hardening ## cppcheck, clang-tidy and shellcheck, all clean
 	@tests/lint/lint.sh
 clean-fuzz:
 	@$(MAKE) --no-print-directory -C tests/fuzz clean-fuzz

@@ -8,7 +8,9 @@
  *
  * Every lesson is compiled with -std=c11 -D_POSIX_C_SOURCE=200809L (see
  * common/build.mk), so only POSIX interfaces are used: no accept4, no
- * SOCK_NONBLOCK, no epoll, no MSG_NOSIGNAL. It builds on Linux and macOS.
+ * SOCK_NONBLOCK, no epoll, no MSG_NOSIGNAL. One exception, here in common/:
+ * cli.c uses getopt_long, which is not POSIX but which glibc, musl and
+ * macOS all have. It builds on Linux and macOS.
  */
 #ifndef COMMON_H
 #define COMMON_H
@@ -23,7 +25,8 @@
 /* True when the server was started with --trace. */
 extern bool trace_enabled;
 
-/* Print one line to stderr (the server's log). A newline is added. */
+/* Print one line to stderr (the server's log), after the time since start
+ * ("[  1.234] ", see log_start_clock). A newline is added.                 */
 void log_msg(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
 
@@ -35,17 +38,36 @@ void trace(const char *fmt, ...)
 _Noreturn void die(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
 
-/* With --trace: one line describing a poll() wake-up, e.g.
- *   trace: poll woke up, 2 ready: fd 3 IN, fd 5 IN|HUP                       */
-void trace_poll(const struct pollfd *pfds, size_t n, int ready);
+/* Start the log's clock: from then on every line starts with the seconds
+ * since, "[  1.234] ". cli_parse starts it for servers; clients (and
+ * tests/tcpc) print their messages plain.                                 */
+void log_start_clock(void);
+double log_elapsed(void);       /* seconds since log_start_clock() */
+
+/* With --trace: two lines per poll() wake-up, what it was asked to watch
+ * and with what timeout (-1: none), then what fired:
+ *   [  2.001] trace: poll watched 3 fds, timeout none: fd 3 IN, fd 4 IN, fd 5 IN|OUT
+ *   [  2.001] trace: poll woke up, 2 ready: fd 3 IN, fd 5 IN|HUP            */
+void trace_poll(const struct pollfd *pfds, size_t n, int timeout_ms, int ready);
+/* For a caller that did not keep the timeout it gave poll(): the line then
+ * leaves the timeout out.                                                  */
+enum { TRACE_TIMEOUT_UNKNOWN = -2 };
 
 /* ---- Command line (common/cli.c) ---------------------------------------- */
 
 /* The options every lesson server takes:
- *   server [--host ADDR] [--port PORT] [--trace] [--help]                   */
+ *   server [--host ADDR] [--port PORT] [--trace] [--help]
+ * and the lessons' clients too (rpc-client, chat-client), with the same
+ * spellings (--port N, --port=N, -p N), messages and exit codes.           */
 struct cli {
     const char *host;   /* set the default before calling cli_parse */
     const char *port;   /* ditto; "0" asks the kernel for a free port */
+    /* Clients only (servers leave these out): */
+    const char *args;   /* their positional arguments for --help, e.g.
+                         * "METHOD [PARAMS_JSON]"; non-NULL marks a client */
+    int min_args, max_args;             /* how many of them are allowed */
+    const struct cli_text *texts;       /* extra options, e.g. --nick NAME */
+    size_t n_texts;
 };
 
 /* A whole-number option that a lesson adds, e.g. --idle-timeout SECONDS. */
@@ -57,10 +79,24 @@ struct cli_number {
     long min, max;      /* accepted range */
 };
 
+/* A client's option that takes text (--nick NAME: unit "NAME", stored in
+ * *text) or nothing (--stdin: unit NULL, sets *flag).                      */
+struct cli_text {
+    const char *name, *unit, *help;
+    const char **text;
+    bool *flag;
+};
+
 /* Parse argv. --help prints usage and exits 0; a bad argument prints usage
- * to stderr and exits 2. `about` is the one-line summary shown by --help.  */
-void cli_parse(int argc, char **argv, const char *about, struct cli *cli,
-               const struct cli_number *extra, size_t n_extra);
+ * to stderr and exits 2. `about` is the one-line summary shown by --help.
+ * Ports must be 0..65535 (servers) or 1..65535 (clients). Returns the argv
+ * index of the first positional argument (clients).                        */
+int cli_parse(int argc, char **argv, const char *about, struct cli *cli,
+              const struct cli_number *extra, size_t n_extra);
+
+/* After cli_parse: print "PROG: what: arg" and the usage, and exit 2.
+ * arg may be NULL. For checks only the program can make.                   */
+_Noreturn void cli_usage_error(const char *what, const char *arg);
 
 /* ---- Sockets (common/net.c) --------------------------------------------- */
 

@@ -2,10 +2,13 @@
 # deps.sh GROUP... — make sure what GROUP needs is installed, installing what
 # is missing (apt-get on Debian/Ubuntu, brew on macOS) and saying so. Where it
 # cannot install (not root, no passwordless sudo) it prints the one command
-# that would, and fails.
+# that would, complete, for this machine (sudo where there is sudo, su -c
+# where there is not), and fails. tests/fresh-box.sh checks both on a
+# minimal Debian.
 #
 #   build   a C compiler, make, pkg-config, cJSON
-#   test    bats-core with bats-support and bats-assert
+#   test    bats-core with bats-support and bats-assert, and ps/pkill
+#           (procps), without which bats cannot time out a test
 #   clang   the second compiler CI builds with
 #   node    Node.js >= 18 with npm, then the npm packages pinned in
 #           package-lock.json (`npm ci` when node_modules is missing or stale):
@@ -37,15 +40,20 @@ bats_lib() {
     return 1
 }
 
-# Can clang link a fuzz target? Debian ships libFuzzer apart from clang.
+# Can clang link a fuzz target? Debian ships libFuzzer apart from clang; on
+# macOS only Homebrew's llvm has it, keg-only, so that clang is named (as
+# the top Makefile does for make fuzz).
 libfuzzer_works() {
-    local tmp rc
+    local tmp rc clang=clang
+    if [ "$(uname -s)" = Darwin ] && command -v brew >/dev/null 2>&1; then
+        clang="$(brew --prefix llvm 2>/dev/null)/bin/clang"
+    fi
     tmp=$(mktemp -d)
     printf '%s\n' '#include <stddef.h>' '#include <stdint.h>' \
         'int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);' \
         'int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { (void)d; (void)n; return 0; }' \
         >"$tmp/t.c"
-    clang -fsanitize=fuzzer -o "$tmp/t" "$tmp/t.c" 2>/dev/null
+    "$clang" -fsanitize=fuzzer -o "$tmp/t" "$tmp/t.c" 2>/dev/null
     rc=$?
     rm -rf "$tmp"
     return $rc
@@ -62,6 +70,9 @@ for group in "$@"; do
         need "bats-core" "command -v bats" bats bats-core
         need "bats-support" "bats_lib bats-support" bats-support bats-core/bats-core/bats-support
         need "bats-assert" "bats_lib bats-assert" bats-assert bats-core/bats-core/bats-assert
+        # tests/run sets BATS_TEST_TIMEOUT; bats then needs pkill or ps, which
+        # minimal images (debian:12) lack. macOS always has ps.
+        need "ps/pkill (procps)" "command -v pkill || command -v ps" procps procps
         ;;
     clang)
         need "clang" "command -v clang" clang llvm
@@ -116,17 +127,34 @@ npm_packages() {
 missing=$(IFS=,; echo "${what[*]}")
 echo "deps: missing: ${missing//,/, }"
 if command -v apt-get >/dev/null 2>&1; then
-    install="apt-get update -q && apt-get install -y --no-install-recommends ${apt_pkgs[*]}"
+    # noninteractive: no debconf questions, and no "delaying package
+    # configuration" chatter on a box without apt-utils.
+    install="export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && apt-get install -qq -y --no-install-recommends ${apt_pkgs[*]}"
     if [ "$(id -u)" = 0 ]; then sudo=""
     elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo="sudo "
     else
-        echo "deps: run this, then try again:"
-        echo "    sudo sh -c '$install'"
+        # One command the user can paste: sudo where it exists, else su
+        # (a Debian installed with a root password has no sudo at all).
+        if command -v sudo >/dev/null 2>&1; then
+            echo "deps: run this (it asks for your password), then try again:"
+            echo "    sudo sh -c '$install'"
+        else
+            echo "deps: run this as root (su asks for the root password), then try again:"
+            echo "    su -c '$install'"
+        fi
         exit 1
     fi
     echo "deps: installing with: ${sudo}apt-get install ${apt_pkgs[*]}"
+    # Quiet unless it fails: then show everything apt said.
+    log=$(mktemp)
     # shellcheck disable=SC2086 # $sudo is "" or "sudo ": split on purpose
-    ${sudo}env DEBIAN_FRONTEND=noninteractive sh -c "$install" >/dev/null
+    if ! ${sudo}sh -c "$install" >"$log" 2>&1; then
+        cat "$log" >&2
+        rm -f "$log"
+        echo "deps: apt-get failed (above)" >&2
+        exit 1
+    fi
+    rm -f "$log"
 elif command -v brew >/dev/null 2>&1; then
     echo "deps: installing with: brew install ${brew_pkgs[*]}"
     brew install "${brew_pkgs[@]}"

@@ -85,8 +85,8 @@ setup() {
     client send 'x' read 1 >/dev/null
     wait_for_log "trace: close fd"
     run cat "$SERVER_LOG"
-    assert_line --regexp '^trace: poll woke up, 1 ready: fd [0-9]+ IN$'
+    assert_line --regexp '^\[ *[0-9]+\.[0-9]{3}\] trace: poll woke up, 1 ready: fd [0-9]+ IN$'
     assert_line --regexp ': connected \(fd [0-9]+\)'
-    assert_line --regexp '^trace: read fd [0-9]+: 1 bytes$'
-    assert_line --regexp '^trace: write fd [0-9]+: 1 bytes$'
+    assert_line --regexp '^\[ *[0-9]+\.[0-9]{3}\] trace: read fd [0-9]+: 1 bytes$'
+    assert_line --regexp '^\[ *[0-9]+\.[0-9]{3}\] trace: write fd [0-9]+: 1 bytes$'
 }

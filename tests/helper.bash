@@ -67,8 +67,11 @@ bg_done() {
     wait "$(cat "$BATS_TEST_TMPDIR/$1.pid")" ||
         fail "client $1 failed: $(cat "$BATS_TEST_TMPDIR/$1.err")"
     output=$(head -n "${2:-1000000}" "$BATS_TEST_TMPDIR/$1")
-    # shellcheck disable=SC2034 # like bats' run: the test reads $output and $lines
-    mapfile -t lines <<<"$output"
+    # like bats' run: the test reads $output and $lines. A loop, not
+    # mapfile, which macOS's bash 3.2 does not have.
+    local line
+    lines=()
+    while IFS= read -r line; do lines+=("$line"); done <<<"$output"
 }
 
 # CPU time the server has used so far, in clock ticks (Linux /proc).

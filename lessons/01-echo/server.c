@@ -221,7 +221,7 @@ int main(int argc, char **argv)
                 continue;               /* a signal interrupted us: go round */
             die("poll: %s", strerror(errno));
         }
-        trace_poll(pfds, n + 1, ready);
+        trace_poll(pfds, n + 1, -1, ready);
 
         /* Serve the clients that are ready. POLLHUP and POLLERR come even
          * when not asked for; the next read() or write() reports the error. */

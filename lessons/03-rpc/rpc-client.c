@@ -8,8 +8,10 @@
  *       Send each line of stdin as it is (requests, notifications, batches);
  *       print each reply line. At the end of stdin, wait for the last replies.
  *
- * Exit status: 0 done; 1 the server answered with an error; 2 bad usage;
- * 3 no answer: cannot connect, connection lost, bad reply, or timed out.
+ * Options are parsed like the servers' (common/cli.c): --port N, --port=N,
+ * -p N, --help. Exit status: 0 done; 1 the server answered with an error;
+ * 2 bad usage; 3 no answer: cannot connect, connection lost, bad reply, or
+ * timed out.
  * Every wait is a poll() with a deadline (--timeout, default 10 s), so the
  * client never hangs on a server that does not answer.
  */
@@ -23,10 +25,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-static const char usage[] =
-    "usage: rpc-client [--host ADDR] [--port PORT] [--timeout SECONDS] METHOD [PARAMS_JSON]\n"
-    "       rpc-client [--host ADDR] [--port PORT] [--timeout SECONDS] --stdin\n";
 
 static int sock;
 static double deadline;         /* CLOCK_MONOTONIC seconds; 0: none yet */
@@ -204,41 +202,28 @@ static int forward_stdin(void)
 
 int main(int argc, char **argv)
 {
-    const char *host = "127.0.0.1", *port = "7003";
     bool from_stdin = false;
-    int i = 1;
-    for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
-        if (strcmp(argv[i], "--stdin") == 0) {
-            from_stdin = true;
-        } else if (strcmp(argv[i], "--help") == 0) {
-            fputs(usage, stdout);
-            return 0;
-        } else if (i + 1 < argc && strcmp(argv[i], "--host") == 0) {
-            host = argv[++i];
-        } else if (i + 1 < argc && strcmp(argv[i], "--port") == 0) {
-            port = argv[++i];
-        } else if (i + 1 < argc && strcmp(argv[i], "--timeout") == 0) {
-            char *end;
-            timeout_s = strtol(argv[++i], &end, 10);
-            if (*end || timeout_s < 1 || timeout_s > 3600)
-                fail(2, "--timeout takes whole seconds, 1 to 3600");
-        } else {
-            fprintf(stderr, "%s", usage);
-            return 2;
-        }
-    }
-    int args_left = argc - i;
-    if (from_stdin ? args_left != 0 : args_left < 1 || args_left > 2) {
-        fprintf(stderr, "%s", usage);
-        return 2;
-    }
+    const struct cli_text stdin_flag = {
+        "stdin", NULL, "send each line of stdin as it is; print each reply line", NULL, &from_stdin };
+    struct cli cli = { .host = "127.0.0.1", .port = "7003",
+                       .args = "[METHOD [PARAMS_JSON]]", .min_args = 0, .max_args = 2,
+                       .texts = &stdin_flag, .n_texts = 1 };
+    const struct cli_number timeout = {
+        "timeout", "SECONDS", "give up on a server that does not answer", &timeout_s, 1, 3600 };
+    int first = cli_parse(argc, argv, "Call METHOD on the lesson 03 server and print its result, "
+                          "or, with --stdin, send stdin's lines.", &cli, &timeout, 1);
+    int n_args = argc - first;
+    if (from_stdin && n_args > 0)
+        cli_usage_error("--stdin takes no METHOD", argv[first]);
+    if (!from_stdin && n_args == 0)
+        cli_usage_error("missing argument", "METHOD");
 
     signal(SIGPIPE, SIG_IGN);   /* a closed server: EPIPE, not death */
-    sock = connect_to(host, port);
+    sock = connect_to(cli.host, cli.port);
     if (sock < 0 || set_nonblocking(sock) < 0)
         return 3;
     if (from_stdin)
         return forward_stdin();
     deadline = now() + (double)timeout_s;
-    return call(argv[i], args_left == 2 ? argv[i + 1] : NULL);
+    return call(argv[first], n_args == 2 ? argv[first + 1] : NULL);
 }

@@ -453,7 +453,7 @@ int main(int argc, char **argv)
                 continue;               /* a signal: its byte is in the pipe */
             die("poll: %s", strerror(errno));
         }
-        trace_poll(pfds, n + 2, ready);
+        trace_poll(pfds, n + 2, TRACE_TIMEOUT_UNKNOWN, ready);
 
         /* Serve the clients that are ready. POLLHUP and POLLERR come even
          * when not asked for; the next read() or write() reports the error.

@@ -199,7 +199,7 @@ function checkCode(decks) {
         failures++
         continue
       }
-      if (!b.source || /^(try-it|server-log|sketch)\b/.test(b.source)) continue
+      if (!b.source || /^(try-it|server-log|sketch|illustration)\b/.test(b.source)) continue
       let text
       try {
         text = sourceText(b.source)
@@ -228,8 +228,9 @@ function checkCode(decks) {
 
 // ---- try-it: the commands still print what the deck says ------------------
 
-// "127.0.0.1:53422" and "[::1]:40123" differ from run to run.
-const normalize = (l) => l.replace(/(127\.0\.0\.1|\[::1\]):\d+/g, '$1:PORT').trimEnd()
+// "127.0.0.1:53422" and "[::1]:40123" differ from run to run, and so does
+// the time at the start of each log line ("[  1.234] ").
+const normalize = (l) => l.replace(/^\[ *\d+\.\d{3}\] /, '').replace(/(127\.0\.0\.1|\[::1\]):\d+/g, '$1:PORT').trimEnd()
 
 async function startServer(lesson, args) {
   const server = spawn(`${repo}/${lesson}/server`, ['--port', '0', ...args], { cwd: repo })
