@@ -17,8 +17,10 @@ cd "$(dirname "$0")/../.." || exit 1
 files() {
     git ls-files --cached --others --exclude-standard -- "$@" ':!tests/fuzz/planned/' 2>/dev/null | sort -u
 }
-mapfile -t c_files < <(files '*.c')
-mapfile -t c_dirs < <(for f in "${c_files[@]}"; do dirname "$f"; done | sort -u)
+# Lines into arrays with read loops: bash 3.2 (macOS) has no mapfile.
+c_files=() c_dirs=() scripts=()
+while IFS= read -r f; do c_files+=("$f"); done < <(files '*.c')
+while IFS= read -r f; do c_dirs+=("$f"); done < <(for f in "${c_files[@]}"; do dirname "$f"; done | sort -u)
 
 # The flags every lesson is built with (common/build.mk), the headers of
 # every folder with C files in it, and cJSON's (lesson 03).
@@ -59,7 +61,7 @@ report clang-tidy "$out" "${#c_files[@]}"
 # ---- shellcheck ---------------------------------------------------------------
 # By name, then by #! line. Files without a #! (e.g. the lessons' tour.sh,
 # which common/tour.sh sources) and .bats files are checked as bash.
-mapfile -t scripts < <(
+while IFS= read -r f; do scripts+=("$f"); done < <(
     {
         files '*.sh' '*.bash' '*.bats' tests/run .ci/run
         for f in $(files); do
