@@ -304,8 +304,8 @@ eof_closes_at_once() {
     assert_success
     assert_line --partial "$PROBE_WANT"
     wait_for_log "close fd"
-    [ "$(grep -c '^trace: read fd [0-9]*: 0 bytes' "$SERVER_LOG")" -eq 1 ] ||
-        fail "EOF was read more than once: $(grep '^trace: read' "$SERVER_LOG")"
+    [ "$(grep -c '] trace: read fd [0-9]*: 0 bytes$' "$SERVER_LOG")" -eq 1 ] ||
+        fail "EOF was read more than once: $(grep 'trace: read' "$SERVER_LOG")"
 }
 
 @test "skeleton 02-line-framing: after EOF with nothing to send, close at once" { eof_closes_at_once 02-line-framing; }
