@@ -26,10 +26,10 @@ in_room() {
     bg_client a lines 3
     in_room a
     run client send '/topic\n/topic poll() all day\n/topic\n' lines 4
-    assert_output "$(welcome guest2)
-no topic yet: /topic TEXT sets one
-the topic is now: poll() all day
-topic: poll() all day"
+    assert_line --index 0 "$(welcome guest2)"
+    assert_line --index 1 "no topic yet: /topic TEXT sets one"
+    assert_line --index 2 "the topic is now: poll() all day"
+    assert_line --index 3 "topic: poll() all day"
     bg_done a 3
     assert_output "$(welcome guest1)
 * guest2 joined
