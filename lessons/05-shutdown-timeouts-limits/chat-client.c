@@ -16,6 +16,11 @@
  * When stdin ends (Ctrl-D, or the end of a pipe), we send what is left, then
  * half-close (shutdown SHUT_WR: "I will send nothing more") and keep
  * printing until the server closes: the answers to our last lines arrive.
+ *
+ * Options are parsed like the servers' (common/cli.c). Exit status: 0 we
+ * left (stdin ended) and the server closed after us; 1 cannot connect, or
+ * the server closed first (it went away, dropped us, or answered /quit);
+ * 2 bad usage.
  */
 #include "common.h"
 
@@ -26,13 +31,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static const char usage[] =
-    "usage: chat-client [--host ADDR] [--port PORT] [--nick NAME]\n"
-    "Join the lesson 04 chat room; type lines, Ctrl-D to leave.\n"
-    "  --host ADDR   server address (default 127.0.0.1)\n"
-    "  --port PORT   server port (default 7004)\n"
-    "  --nick NAME   send \"/nick NAME\" first\n";
 
 /* Copy all of p[0..n) to stdout, which we leave blocking: if whoever reads
  * our output is slow, we are slow too, and the server sees a slow reader. */
@@ -52,28 +50,16 @@ static bool write_stdout(const char *p, size_t n)
 
 int main(int argc, char **argv)
 {
-    const char *host = "127.0.0.1", *port = "7004", *nick = NULL;
-    for (int i = 1; i < argc; i += 2) {
-        const char *value = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            fputs(usage, stdout);
-            return 0;
-        }
-        if (!value || (strcmp(argv[i], "--host") != 0 && strcmp(argv[i], "--port") != 0 &&
-                       strcmp(argv[i], "--nick") != 0)) {
-            fprintf(stderr, "chat-client: bad argument: %s\n%s", argv[i], usage);
-            return 2;
-        }
-        if (strcmp(argv[i], "--host") == 0)
-            host = value;
-        else if (strcmp(argv[i], "--port") == 0)
-            port = value;
-        else
-            nick = value;
-    }
+    const char *nick = NULL;
+    const struct cli_text nick_option = { "nick", "NAME", "send \"/nick NAME\" first", &nick, NULL };
+    struct cli cli = { .host = "127.0.0.1", .port = "7004", .args = "",
+                       .texts = &nick_option, .n_texts = 1 };
+    cli_parse(argc, argv, "Join the lesson 04 chat room; type lines, Ctrl-D to leave.", &cli, NULL, 0);
+    if (nick && (strchr(nick, '\n') || strlen(nick) > 64))
+        cli_usage_error("--nick: not a name", nick);
 
     signal(SIGPIPE, SIG_IGN);           /* a dead socket is an error, not a kill */
-    int sock = connect_to(host, port);
+    int sock = connect_to(cli.host, cli.port);
     if (sock < 0 || set_nonblocking(sock) < 0)
         return 1;
 
@@ -83,11 +69,7 @@ int main(int argc, char **argv)
     size_t pending = 0;
     if (nick) {
         int n = snprintf(to_server, sizeof to_server, "/nick %s\n", nick);
-        if (n < 0 || (size_t)n >= sizeof to_server || strchr(nick, '\n')) {
-            fprintf(stderr, "chat-client: --nick: not a name\n");
-            return 2;
-        }
-        pending = (size_t)n;
+        pending = n > 0 ? (size_t)n : 0;      /* fits: the name is short */
     }
     bool stdin_open = true, shut_sent = false;
 
@@ -105,6 +87,13 @@ int main(int argc, char **argv)
             return 1;
         }
 
+        if (pfds[0].revents & POLLNVAL) {
+            /* macOS's poll() cannot watch a terminal ("does not support
+             * devices") and says POLLNVAL for ever: say so, do not spin. */
+            fprintf(stderr, "chat-client: poll() cannot watch this stdin (a macOS terminal?); "
+                            "pipe it instead: cat | chat-client ...\n");
+            return 1;
+        }
         if (pfds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
             ssize_t n = read(STDIN_FILENO, to_server + pending, sizeof to_server - pending);
             if (n > 0)
@@ -134,9 +123,10 @@ int main(int argc, char **argv)
             if (n > 0 && !write_stdout(buf, (size_t)n))
                 return 1;               /* stdout is gone: nobody is listening */
             if (n == 0) {
-                if (!shut_sent)
-                    fprintf(stderr, "chat-client: the server closed the connection\n");
-                return 0;
+                if (shut_sent)
+                    return 0;           /* we left, and it said goodbye */
+                fprintf(stderr, "chat-client: the server closed the connection\n");
+                return 1;
             }
             if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
                 fprintf(stderr, "chat-client: read: %s\n", strerror(errno));

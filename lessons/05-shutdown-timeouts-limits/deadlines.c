@@ -1,14 +1,11 @@
 /*
- * deadlines.c — time in the event loop: a clock that never jumps, timer
- * lists, what happens when a timer expires, and how long poll() may sleep.
+ * deadlines.c — time in the event loop: timer lists, what happens when a
+ * timer expires, and how long poll() may sleep.
  *
  * Each kind of wait has one timeout for everyone, so a list kept in the
- * order the waits started is also in the order they expire: the head is
- * always the next deadline. Starting, restarting and stopping a timer are
- * O(1) (unlink, append), and finding the nearest deadline is O(1) (the head).
- * A heap would be O(log n) and allow a different timeout per client; we do
- * not need that. Checking every client each turn would be O(n) per wake-up:
- * fine for 10 clients, a waste for 10,000.
+ * order the waits started is in the order they expire: the head is the next
+ * deadline. Start, stop and "which is next" are all O(1); a heap would be
+ * O(log n), and checking every client each turn O(n) per wake-up.
  */
 #include "room.h"
 
@@ -28,7 +25,7 @@ long long clock_ms(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-void timer_stop(struct timer_list *list, struct timer *t)
+static void timer_stop(struct timer_list *list, struct timer *t)
 {
     if (!t->linked)
         return;
@@ -58,7 +55,29 @@ void timer_start(struct timer_list *list, struct timer *t)
     t->linked = true;
 }
 
-/* When the head of the list expires, or -1 if the list is empty. */
+/* After what_next(): which of c's clocks run. Stall: while output waits.
+ * Idle: only while we read c (on_readable restarts it on a whole line; bytes
+ * alone would let a slowloris stay). While back-pressure holds c's input,
+ * the wait is ours, not c's; reading again, it gets a full --idle-timeout. */
+void update_timers(struct conn *c)
+{
+    if (c->q_count > 0 && !c->stall.linked)
+        timer_start(&stall_timers, &c->stall);
+    else if (c->q_count == 0 && !c->discarding)
+        timer_stop(&stall_timers, &c->stall);
+    if (!c->want_read)
+        timer_stop(&idle_timers, &c->idle);
+    else if (!c->idle.linked)
+        timer_start(&idle_timers, &c->idle);
+}
+
+void stop_timers(struct conn *c)
+{
+    timer_stop(&idle_timers, &c->idle);
+    timer_stop(&stall_timers, &c->stall);
+}
+
+/* When the head of the list expires; -1: empty. */
 static long long next_deadline(const struct timer_list *list)
 {
     return list->head ? list->head->since + list->timeout_ms : -1;
@@ -90,18 +109,15 @@ void expire_timers(void)
 /* How long poll() may sleep: until the nearest deadline, or for ever. */
 int poll_timeout(void)
 {
-    long long next = -1;
-    long long candidates[] = {
-        next_deadline(&idle_timers),
-        next_deadline(&stall_timers),
-        shutting_down ? drain_deadline : -1,
-    };
-    for (size_t i = 0; i < sizeof candidates / sizeof *candidates; i++)
-        if (candidates[i] >= 0 && (next < 0 || candidates[i] < next))
-            next = candidates[i];
+    long long next = next_deadline(&idle_timers);
+    long long stall = next_deadline(&stall_timers);
+    if (stall >= 0 && (next < 0 || stall < next))
+        next = stall;
+    if (shutting_down && (next < 0 || drain_deadline < next))
+        next = drain_deadline;
     if (next < 0)
         return -1;                      /* nothing to wait for but sockets */
     if (next <= now)
-        return 0;
+        return 0;                       /* already due */
     return next - now > INT_MAX ? INT_MAX : (int)(next - now);
 }

@@ -1,8 +1,7 @@
 /*
- * limits.c — what the server and each client may cost, every limit an
- * option: the line and queue sizes, --max-clients, running out of file
- * descriptors (the spare fd), and input buffers that an idle client does
- * not hold.
+ * limits.c — what the server and each client may cost: every limit an
+ * option, --max-clients, out of file descriptors (the spare fd), and input
+ * buffers that an idle client does not hold.
  */
 #include "room.h"
 
@@ -13,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Every limit is an option; these are the defaults (see --help, README). */
+/* The defaults; --help lists the options. */
 long max_clients = 1000;
 long max_line = 4096;                   /* longest line, without "\n" or "\r\n" */
 long max_queue = 256L * 1024;           /* memory a client's queue may hold */
@@ -40,16 +39,16 @@ const size_t n_limit_options = sizeof limit_options / sizeof *limit_options;
 size_t in_size;                         /* max_line + 2: a line and its "\r\n" */
 size_t queue_pause;                     /* stop reading a client with this much queued */
 
-static int spare_fd = -1;       /* an fd held in reserve: see take_client */
+static int spare_fd = -1;       /* an fd held in reserve: see out_of_fds */
 
 /* The limits must fit each other: a queue must hold two of the longest
- * lines the server may queue. That is a client's line relayed with every
- * byte shown as two (^[, see commands.c) after a name, or one of the
- * server's own: /who is cut to max_line, and /help is under HELP_MAX.
- * Then hold one file descriptor in reserve (see take_client). */
+ * lines the server may queue: a relayed line with every byte shown as two
+ * (commands.c), /who (cut to max_line) or /help (under HELP_MAX). */
 void limits_init(const char *argv0)
 {
     in_size = (size_t)max_line + 2;
+    idle_timers.timeout_ms = idle_timeout * 1000;
+    stall_timers.timeout_ms = write_timeout * 1000;
     queue_pause = (size_t)max_queue / 16;
     size_t longest = 2 * (size_t)max_line + 64;
     if (longest < HELP_MAX)
@@ -64,10 +63,9 @@ void limits_init(const char *argv0)
 
 /* ---- Input buffers -------------------------------------------------------- */
 
-/* An idle client holds no input buffer: 10,000 of them cost 10,000 struct
- * conns only. A busy one gives its buffer back after every line, so taking
- * it back must not cost a malloc() and a free() per line: emptied buffers
- * wait here, up to SPARE_BUFFERS of them, for the next client that reads. */
+/* An idle client holds no input buffer. A busy one gives it back after
+ * every line, so that must not cost a malloc() and a free() per line:
+ * emptied buffers wait here for the next client that reads. */
 enum { SPARE_BUFFERS = 64 };
 static char *spare_buffers[SPARE_BUFFERS];
 static size_t n_spare;
@@ -117,56 +115,48 @@ static void turn_away(int fd, const char *why)
     close(fd);
 }
 
-/* Accept one connection: its fd if it may stay; TAKE_NEXT if it was turned
- * away or gave up (try the next); TAKE_NONE if nobody else is waiting or
- * we cannot accept now. */
-int take_client(struct sockaddr_storage *addr, socklen_t *addr_len)
+/* A new client may stay unless we are at --max-clients. */
+bool may_stay(int fd)
 {
-    int fd = accept(listener, (struct sockaddr *)addr, addr_len);
-    if (fd >= 0 && n_conns >= (size_t)max_clients) {
+    if (n_conns >= (size_t)max_clients) {
         turn_away(fd, "server full");
-        return TAKE_NEXT;
+        return false;
     }
-    if (fd >= 0) {
-        if (turning_away)
-            log_msg("accepting clients again (%lu turned away)", turned_away);
-        turning_away = false;
-        turned_away = 0;
-        return fd;
-    }
-    if (errno == EAGAIN || errno == EWOULDBLOCK)
-        return TAKE_NONE;               /* nobody else is waiting */
-    if (errno == EINTR || errno == ECONNABORTED)
-        return TAKE_NEXT;               /* that client gave up already */
-    if ((errno == EMFILE || errno == ENFILE) && spare_fd >= 0) {
-        /* Out of file descriptors. The client would stay in the backlog,
-         * and poll() would wake us for it again at once, forever: a busy
-         * loop. So free the spare fd, accept with it, turn the client away,
-         * and take the spare back. (At the limit, accept() says EMFILE even
-         * when nobody is waiting: only the second accept() tells us which.) */
+    if (turning_away)
+        log_msg("accepting clients again (%lu turned away)", turned_away);
+    turning_away = false;
+    turned_away = 0;
+    return true;
+}
+
+/* accept() said EMFILE or ENFILE: out of file descriptors. The client would
+ * stay in the backlog, and poll() would wake us for it again at once,
+ * forever: a busy loop. So free the spare fd, accept with it, turn the
+ * client away, and take the spare back. True if one was turned away: try
+ * the next. (At the limit, accept() says EMFILE even when nobody is
+ * waiting: only the second accept() tells us which.) */
+bool out_of_fds(int listener)
+{
+    int fd = -1, err = errno;
+    if (spare_fd >= 0) {
         close(spare_fd);
         fd = accept(listener, NULL, NULL);
-        int err = errno;
+        err = errno;
         if (fd >= 0)
             turn_away(fd, "out of file descriptors");
         spare_fd = open("/dev/null", O_RDONLY);
-        if (fd >= 0)
-            return TAKE_NEXT;
-        if (err == EAGAIN || err == EWOULDBLOCK)
-            return TAKE_NONE;
-        errno = err;
     }
-    if (errno != EMFILE && errno != ENFILE) {
-        /* e.g. ENOBUFS, or a network error on that connection: nothing to
-         * wait for, so try again next turn. */
-        log_msg("accept failed: %s", strerror(errno));
-        return TAKE_NONE;
+    if (fd >= 0)
+        return true;
+    if (err == EMFILE || err == ENFILE) {
+        /* No spare: stop polling the listener until a client leaves. */
+        log_msg("accept failed: %s; not accepting until a client leaves",
+                strerror(err));
+        listener_paused = true;
+    } else if (err != EAGAIN && err != EWOULDBLOCK) {
+        log_msg("accept failed: %s", strerror(err));
     }
-    /* Out of descriptors and no spare: stop polling the listener until a
-     * client leaves and frees one. */
-    log_msg("accept failed: %s; not accepting until a client leaves", strerror(errno));
-    listener_paused = true;
-    return TAKE_NONE;
+    return false;
 }
 
 /* Clients have left, so descriptors are free again. */

@@ -1,7 +1,6 @@
 /*
- * room.h — what server.c shares with the files around it: the connections,
- * the shared messages, the ways to send one; and what each of the other
- * files offers the loop (commands.c, deadlines.c, limits.c, shutdown.c).
+ * room.h — what server.c shares with commands.c, deadlines.c, limits.c and
+ * shutdown.c: the connections, the shared messages, the ways to send one.
  */
 #ifndef ROOM_H
 #define ROOM_H
@@ -15,8 +14,6 @@ enum {
     SERVER_LINE = 4096,         /* longest line the server makes itself */
     MSG_MAX = SERVER_LINE + 64, /* room to format one */
     HELP_MAX = 512,             /* /help is shorter (commands.c checks) */
-    TAKE_NONE = -1,             /* take_client(): nobody (more) to accept */
-    TAKE_NEXT = -2,             /* take_client(): turned away; try the next */
 };
 
 /* One line of output, stored once however many clients it goes to. */
@@ -61,7 +58,6 @@ struct conn {
 
 extern struct conn **conns;     /* every open client, in the order they came */
 extern size_t n_conns;
-extern int listener;            /* -1 once shutdown has begun */
 
 /* server.c: messages start with one reference, the caller's; send_to()
  * and broadcast() take it over. NULL (out of memory) is ignored. */
@@ -85,7 +81,8 @@ extern size_t in_size, queue_pause;     /* from max_line and max_queue */
 extern const struct cli_number limit_options[];
 extern const size_t n_limit_options;
 void limits_init(const char *argv0);   /* exits 2 if they do not fit */
-int take_client(struct sockaddr_storage *addr, socklen_t *addr_len);
+bool may_stay(int fd);                  /* false: turned away (--max-clients) */
+bool out_of_fds(int listener);          /* accept() said EMFILE: true if one was turned away */
 void fds_freed(void);                   /* clients left: accept again */
 extern bool listener_paused;            /* out of fds: not polling it */
 bool in_buffer(struct conn *c);         /* give c an input buffer */
@@ -101,7 +98,8 @@ struct timer_list {
 extern struct timer_list idle_timers, stall_timers;
 long long clock_ms(void);
 void timer_start(struct timer_list *list, struct timer *t);
-void timer_stop(struct timer_list *list, struct timer *t);
+void update_timers(struct conn *c);     /* after what_next(): which clocks run */
+void stop_timers(struct conn *c);
 void expire_timers(void);
 int poll_timeout(void);
 
@@ -110,7 +108,7 @@ extern int signal_pipe[2];
 extern bool shutting_down;
 extern long long drain_deadline;
 void catch_signals(void);
-void on_signal_pipe(void);              /* poll() saw bytes in the pipe */
+bool on_signal_pipe(void);              /* bytes in the pipe; true: shutdown begins */
 int drain_status(void);                 /* exit status once drained, or -1 */
 
 #endif

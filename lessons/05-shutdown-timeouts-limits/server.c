@@ -1,25 +1,21 @@
 /*
  * Lesson 05 — shutdown, timeouts and limits: the chat server made robust.
  *
- * Lesson 04's chat room, plus what a server needs before it meets the
- * internet, each topic in a file of its own, all in the same poll() loop:
- *   shutdown.c   SIGINT/SIGTERM/SIGHUP: stop accepting, tell everyone, send
- *                what is queued, close; the self-pipe, the drain deadline
- *   deadlines.c  idle and write timeouts on CLOCK_MONOTONIC; poll() sleeps
- *                until the nearest deadline
- *   limits.c     every limit an option, --max-clients, the spare fd, input
- *                buffers that an idle client does not hold
- *   commands.c   lesson 04's, but control characters are shown, not relayed
+ * Lesson 04's chat room (its server.c explains the fan-out), changed only
+ * where the loop calls the new files: deadlines.c (idle and write timeouts;
+ * poll() sleeps until the nearest deadline), limits.c (every limit an
+ * option, --max-clients, out of fds, input buffers an idle client does not
+ * hold) and shutdown.c (SIGINT/SIGTERM/SIGHUP: the self-pipe, the drain).
  *
- * This file is lesson 04's server.c, changed only where the loop calls
- * those files. Read it top to bottom (room.h first):
- *   1. messages         as in lesson 04; the bound is --max-queue
- *   2. the room         as in lesson 04
- *   3. what_next        also starts and stops the timers
- *      on_readable      the input buffer comes and goes; a line is a sign of life
- *   4. accept_clients   take_client() applies the limits
- *      remove_closed    frees a client's timers and buffer
- *   5. main             the event loop, with a signal pipe and a timeout at last
+ * Read it top to bottom (room.h first):
+ *   1. messages         shared, reference-counted lines; the queue
+ *   2. the room         send_to, broadcast, leave_room
+ *   3. on_readable      one read() for one client
+ *      on_writable      writev() for one client: send_queue
+ *      what_next        decide what to wait for next; the polite close
+ *   4. accept_clients   a newcomer gets a name and a welcome
+ *      remove_closed    departures are announced, then closed
+ *   5. main             the event loop, now with a timeout and a signal pipe
  */
 #include "room.h"
 
@@ -44,14 +40,12 @@ enum {
 struct conn **conns;
 size_t n_conns;
 static size_t conns_cap;
-int listener = -1;
 
 /* Is this errno just "not now"? Then we wait for poll() and try again. */
 static bool try_again_later(int err)
 {
     return err == EAGAIN || err == EWOULDBLOCK || err == EINTR;
 }
-
 
 /* ---- 1. Messages ---------------------------------------------------------- */
 
@@ -102,8 +96,7 @@ size_t msg_cost(size_t len)
 
 /* Add m to c's queue: one more pointer and one more reference, never a copy.
  * Too slow is a client whose queue is at max_queue although we have just
- * tried to write and its kernel buffers took no more (or whose output has
- * not moved for --write-timeout: deadlines.c). A queue that is only
+ * tried to write and its kernel buffers took no more. A queue that is only
  * long because a burst arrived in one turn is written first, not punished. */
 static void queue_push(struct conn *c, struct msg *m)
 {
@@ -189,23 +182,11 @@ void what_next(struct conn *c)
     bool pending = c->q_count > 0;
     c->want_write = pending;
     /* Back-pressure, as in lesson 02, but only on what the client asks of
-     * us: while QUEUE_PAUSE bytes wait for it, we stop reading it, and its
+     * us: while queue_pause bytes wait for it, we stop reading it, and its
      * next commands wait in the kernel. The others' messages still queue up,
-     * and MAX_QUEUE decides when it is too slow to stay. */
+     * and max_queue decides when it is too slow to stay. */
     c->want_read = !c->eof && !c->closing && c->q_cost < queue_pause;
-    /* The stall timer runs while output waits: a client that reads nothing
-     * for write_timeout is dropped (deadlines.c). */
-    if (pending && !c->stall.linked)
-        timer_start(&stall_timers, &c->stall);
-    else if (!pending && !c->discarding)
-        timer_stop(&stall_timers, &c->stall);
-    /* The idle timer runs only while we read the client: while back-pressure
-     * holds its input, its lines wait in the kernel, and the wait is ours.
-     * When reading starts again, it gets a full --idle-timeout. */
-    if (!c->want_read)
-        timer_stop(&idle_timers, &c->idle);
-    else if (!c->idle.linked)
-        timer_start(&idle_timers, &c->idle);
+    update_timers(c);                   /* deadlines.c: which clocks run */
     if (c->discarding) {
         c->want_read = true;
     } else if (c->closing && !pending && c->eof) {
@@ -305,9 +286,7 @@ static void on_readable(struct conn *c)
      * arrived. They join the unfinished line from earlier reads. */
     if (n == 0)
         c->eof = true;                  /* EOF: the client closed its side */
-    /* A whole line is a sign of life; bytes alone are not, or a client
-     * sending one byte a second (slowloris) would never be idle. */
-    if (memchr(into, '\n', (size_t)n))
+    if (memchr(into, '\n', (size_t)n))     /* a whole line: a sign of life */
         timer_start(&idle_timers, &c->idle);
     c->in_len += (size_t)n;
     handle_lines(c);
@@ -316,19 +295,26 @@ static void on_readable(struct conn *c)
 
 /* ---- 4. Arrivals and departures ------------------------------------------- */
 
-static void accept_clients(void)
+static void accept_clients(int listener)
 {
     static unsigned long guests;        /* newcomers so far: guest1, guest2... */
-    /* At most ACCEPT_BATCH per turn: during a rush of connections the
-     * clients already here are still served between batches. */
-    for (int batch = 0; batch < ACCEPT_BATCH; batch++) {
+    for (int batch = 0; batch < ACCEPT_BATCH; batch++) {     /* a rush must not starve the rest */
         struct sockaddr_storage addr;
         socklen_t addr_len = sizeof addr;
-        int fd = take_client(&addr, &addr_len);
-        if (fd == TAKE_NONE)
+        int fd = accept(listener, (struct sockaddr *)&addr, &addr_len);
+        if (fd < 0) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                return;                 /* nobody else is waiting */
+            if (errno == EINTR || errno == ECONNABORTED)
+                continue;               /* that client gave up already */
+            if (errno != EMFILE && errno != ENFILE)
+                log_msg("accept failed: %s", strerror(errno));
+            else if (out_of_fds(listener))
+                continue;               /* out of fds: one turned away */
             return;
-        if (fd == TAKE_NEXT)
-            continue;                   /* turned away, or it gave up */
+        }
+        if (!may_stay(fd))
+            continue;                   /* turned away: --max-clients */
         /* On Linux an accepted socket does not inherit O_NONBLOCK. */
         if (set_nonblocking(fd) < 0) {
             log_msg("fcntl: %s", strerror(errno));
@@ -387,8 +373,7 @@ void remove_closed(void)
         if (c->want_close) {
             trace("close fd %d", c->fd);
             close(c->fd);
-            timer_stop(&idle_timers, &c->idle);
-            timer_stop(&stall_timers, &c->stall);
+            stop_timers(c);
             while (c->q_count > 0)
                 queue_pop(c);
             in_buffer_done(c);
@@ -410,50 +395,49 @@ int main(int argc, char **argv)
     cli_parse(argc, argv, "Lesson 05: the chat room with graceful shutdown, timeouts and limits.",
               &cli, limit_options, n_limit_options);
     limits_init(argv[0]);
-    idle_timers.timeout_ms = idle_timeout * 1000;
-    stall_timers.timeout_ms = write_timeout * 1000;
 
     /* Writing to a socket whose peer has gone raises SIGPIPE, which kills the
      * process by default. Ignore it: write() then fails with EPIPE instead. */
     signal(SIGPIPE, SIG_IGN);
     catch_signals();
 
-    listener = listen_or_die(cli.host, cli.port);
-    now = clock_ms();
+    int listener = listen_or_die(cli.host, cli.port);
     struct pollfd *pfds = NULL;
     size_t pfds_cap = 0;
 
     int status = -1;                    /* set once a shutdown has drained */
     while (status < 0) {
-        /* Build the poll list afresh each turn: slot 0 is the listener (-1,
-         * which poll() skips, once closed or paused), slot 1 the signal
-         * pipe, slot i+2 is conns[i]. */
+        /* Build the poll list afresh each turn: slot 0 is the listener,
+         * slot i+1 is conns[i], then the signal pipe. We ask only for what
+         * each client needs. */
         size_t n = n_conns;
         struct pollfd *bigger = grow_array(pfds, &pfds_cap, n + 2, sizeof *pfds);
         if (!bigger)
             die("out of memory");
         pfds = bigger;
-        pfds[0] = (struct pollfd){ .fd = listener_paused ? -1 : listener, .events = POLLIN };
-        pfds[1] = (struct pollfd){ .fd = signal_pipe[0], .events = POLLIN };
+        int listen_fd = listener_paused ? -1 : listener;      /* -1: poll() skips it */
+        pfds[0] = (struct pollfd){ .fd = listen_fd, .events = POLLIN };
         for (size_t i = 0; i < n; i++) {
             struct conn *c = conns[i];
-            pfds[i + 2] = (struct pollfd){
+            pfds[i + 1] = (struct pollfd){
                 .fd = c->fd,
                 .events = (short)((c->want_read ? POLLIN : 0) | (c->want_write ? POLLOUT : 0)),
             };
         }
+        pfds[n + 1] = (struct pollfd){ .fd = signal_pipe[0], .events = POLLIN };
 
         /* Sleep until a socket is ready or the nearest deadline comes
          * (read the clock first: this turn's work took time too). */
         now = clock_ms();
-        int ready = poll(pfds, n + 2, poll_timeout());
+        int timeout = poll_timeout();
+        int ready = poll(pfds, n + 2, timeout);
         now = clock_ms();
         if (ready < 0) {
             if (errno == EINTR)
                 continue;               /* a signal: its byte is in the pipe */
             die("poll: %s", strerror(errno));
         }
-        trace_poll(pfds, n + 2, TRACE_TIMEOUT_UNKNOWN, ready);
+        trace_poll(pfds, n + 2, timeout, ready);
 
         /* Serve the clients that are ready. POLLHUP and POLLERR come even
          * when not asked for; the next read() or write() reports the error.
@@ -461,7 +445,7 @@ int main(int argc, char **argv)
          * never this list, so it is safe in the middle of this loop. */
         for (size_t i = 0; i < n; i++) {
             struct conn *c = conns[i];
-            short ev = pfds[i + 2].revents;
+            short ev = pfds[i + 1].revents;
             if (c->want_read && (ev & (POLLIN | POLLHUP | POLLERR)))
                 on_readable(c);
             /* Not "else": unlike lessons 01-03, a chat client can want both
@@ -470,16 +454,17 @@ int main(int argc, char **argv)
             if (!c->want_close && c->want_write && (ev & (POLLOUT | POLLHUP | POLLERR)))
                 on_writable(c);
         }
-        if (pfds[1].revents & POLLIN)
-            on_signal_pipe();           /* may close the listener */
         /* New clients are appended after the n we polled, so they are not
          * looked at until the next turn, when they have a pollfd of their own. */
-        if (listener >= 0 && (pfds[0].revents & POLLIN))
-            accept_clients();
+        if (pfds[0].revents & POLLIN)
+            accept_clients(listener);
+        if ((pfds[n + 1].revents & POLLIN) && on_signal_pipe()) {
+            close(listener);            /* shutting down: no newcomers */
+            listener = -1;
+        }
         expire_timers();
         remove_closed();
-        if (shutting_down)
-            status = drain_status();
+        status = drain_status();        /* -1: not shutting down, or draining */
     }
     free(pfds);                         /* every client is closed and freed */
     free(conns);

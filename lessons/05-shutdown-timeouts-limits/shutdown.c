@@ -1,17 +1,13 @@
 /*
- * shutdown.c — a graceful shutdown: on SIGINT, SIGTERM or SIGHUP, stop
- * accepting, tell every client, send what is queued, then close; the drain
- * deadline bounds it, and a second signal ends it at once.
+ * shutdown.c — a graceful shutdown: on a signal, stop accepting, tell every
+ * client, send what is queued, then close; the drain deadline bounds it,
+ * and a second signal ends it at once.
  *
  * The self-pipe trick. A signal handler may only call async-signal-safe
- * functions, so it cannot touch our lists or even call log_msg(). It writes
- * one byte into a pipe instead; poll() watches the other end, and the loop
- * does the real work in the open. poll() is never restarted after a signal
- * handler runs, whatever SA_RESTART says: it fails with EINTR. But a signal
- * that arrives just *before* poll() is called would be missed by a flag;
- * a byte in the pipe is not: poll() sees it and returns at once. The pipe
- * is non-blocking: if it is full, the byte is dropped, and enough bytes are
- * already waiting.
+ * functions: not log_msg(), not our lists. It writes one byte into a pipe
+ * that poll() watches, and the loop does the work. A flag set just *before*
+ * poll() would be missed (poll() would sleep on); a byte in the pipe is not.
+ * The pipe is non-blocking: if it is full, enough bytes are waiting.
  */
 #include "room.h"
 
@@ -35,13 +31,9 @@ static void on_signal(int sig)
     errno = saved;
 }
 
-/* Which signals do what, deliberately:
- *   SIGINT (Ctrl-C), SIGTERM (kill, systemd), SIGHUP (the terminal went
- *   away): the graceful shutdown, and a second one of any: exit now.
- *   SIGUSR1, SIGUSR2: they mean nothing here, so they are ignored rather
- *   than kill the server (their default).
- *   SIGQUIT (Ctrl-\) keeps its default: exit at once with a core dump, the
- *   escape hatch for a server that is stuck. SIGPIPE: ignored (main). */
+/* SIGINT, SIGTERM, SIGHUP: the graceful shutdown. SIGUSR1/2 mean nothing
+ * here: ignored, rather than kill the server (their default). SIGQUIT
+ * (Ctrl-\) keeps its core dump: the escape hatch for a stuck server. */
 void catch_signals(void)
 {
     if (pipe(signal_pipe) < 0 || set_nonblocking(signal_pipe[0]) < 0 ||
@@ -66,8 +58,6 @@ static void begin_shutdown(void)
         queued += conns[i]->q_cost;
     log_msg("shutting down: %zu clients, %zu bytes queued; %ld s to drain",
             n_conns, queued, drain_timeout);
-    close(listener);
-    listener = -1;
     shutting_down = true;
     drain_deadline = now + drain_timeout * 1000;
     broadcast(msg_printf("* server shutting down"), NULL);
@@ -78,8 +68,9 @@ static void begin_shutdown(void)
     }
 }
 
-/* Called when poll() finds bytes in the signal pipe: one byte per signal. */
-void on_signal_pipe(void)
+/* Called when poll() finds bytes in the signal pipe: one byte per signal.
+ * True when the shutdown begins: main() then closes the listener. */
+bool on_signal_pipe(void)
 {
     static int signals;
     char bytes[16];
@@ -90,15 +81,20 @@ void on_signal_pipe(void)
         log_msg("second signal: exiting now");
         exit(1);
     }
-    if (signals == 1 && !shutting_down)
-        begin_shutdown();
+    if (signals != 1 || shutting_down)
+        return false;
+    begin_shutdown();
+    return true;
 }
 
 /* Shutting down: done when the last client has gone, or at the deadline,
  * when whoever is left is closed. Returns the exit status then (0: no byte
- * queued for a client was dropped by us), or -1 while draining goes on. */
+ * queued for a client was dropped by us); -1 while draining goes on, or
+ * before any shutdown. */
 int drain_status(void)
 {
+    if (!shutting_down)
+        return -1;
     if (n_conns == 0) {
         log_msg("drained: every client is gone; exiting");
         return 0;
@@ -111,7 +107,8 @@ int drain_status(void)
         unsent += conns[i]->q_count;
         conns[i]->want_close = true;
     }
-    log_msg("drain deadline: closing %zu clients, %zu messages unsent; exiting", n_conns, unsent);
+    log_msg("drain deadline: closing %zu clients, %zu messages unsent; exiting",
+            n_conns, unsent);
     remove_closed();
     return unsent == 0 ? 0 : 1;
 }
