@@ -88,14 +88,18 @@ wait_for_log() {
         fail "the server log never showed '$1'; it has: $(cat "$SERVER_LOG")"
 }
 
+# TCPC_TIMEOUT, when set (make grade sets it), bounds each client run that
+# does not name its own --timeout (tcpc's default is 10 s; a later --timeout
+# wins), so a test waiting for a reply a student's server never sends ends
+# sooner. The normal suite leaves it unset.
 client() {
-    "$TCPC" --port "$PORT" "$@"
+    "$TCPC" --port "$PORT" ${TCPC_TIMEOUT:+--timeout "$TCPC_TIMEOUT"} "$@"
 }
 
 bg_client() {
     local name=$1
     shift
-    "$TCPC" --port "$PORT" "$@" >"$BATS_TEST_TMPDIR/$name" 2>"$BATS_TEST_TMPDIR/$name.err" 3>&- &
+    "$TCPC" --port "$PORT" ${TCPC_TIMEOUT:+--timeout "$TCPC_TIMEOUT"} "$@" >"$BATS_TEST_TMPDIR/$name" 2>"$BATS_TEST_TMPDIR/$name.err" 3>&- &
     echo $! >"$BATS_TEST_TMPDIR/$name.pid"     # tcpc's own pid: `kill` reaches it
 }
 

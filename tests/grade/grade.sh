@@ -77,7 +77,9 @@ export BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-60}
 # normal suite). A correct server answers within a fraction of that even on a
 # busy machine, and a student's unfinished one never does: give up after
 # GRADE_WAIT seconds (default 3), so each failing test costs ~3 s, not ~10.
+# A test's client (tests/tcpc) gives up after twice that, not after 10 s.
 export WAIT_SECONDS=${GRADE_WAIT:-3}
+export TCPC_TIMEOUT=$((${WAIT_SECONDS%%.*} * 2))
 export LESSON_DIR=$dir
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/grade.XXXXXX") || die "mktemp failed"
 trap 'rm -rf "$tmp"' EXIT
