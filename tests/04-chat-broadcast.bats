@@ -6,7 +6,7 @@ load helper
 
 setup() {
     start_server 04-chat-broadcast
-    CHAT=$REPO/lessons/04-chat-broadcast/chat-client
+    CHAT=$(lesson_dir 04-chat-broadcast)/chat-client
 }
 
 # in_room NAME: wait until that bg_client has its welcome line.
@@ -368,7 +368,7 @@ stalled_memory() {
 
 @test "04: a stalled client costs at most MAX_QUEUE (256 KiB) of memory, 1-byte lines included" {
     [ -r "/proc/$SERVER_PID/status" ] || skip "needs Linux /proc to measure peak memory"
-    ! grep -q fsanitize "$REPO/lessons/04-chat-broadcast/.build-flags" 2>/dev/null ||
+    ! grep -q fsanitize "$(lesson_dir 04-chat-broadcast)/.build-flags" 2>/dev/null ||
         skip "peak RSS means nothing under AddressSanitizer (its shadow memory, its quarantine)"
     local grown
     grown=$(stalled_memory 1)
@@ -379,7 +379,7 @@ stalled_memory() {
 
 @test "04: 10 stalled clients cost at most 10 x MAX_QUEUE of memory" {
     [ -r "/proc/$SERVER_PID/status" ] || skip "needs Linux /proc to measure peak memory"
-    ! grep -q fsanitize "$REPO/lessons/04-chat-broadcast/.build-flags" 2>/dev/null ||
+    ! grep -q fsanitize "$(lesson_dir 04-chat-broadcast)/.build-flags" 2>/dev/null ||
         skip "peak RSS means nothing under AddressSanitizer (its shadow memory, its quarantine)"
     local grown
     grown=$(stalled_memory 10)

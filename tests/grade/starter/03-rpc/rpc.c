@@ -103,18 +103,22 @@ static bool valid_utf8(const unsigned char *s, size_t len)
 }
 
 /* Bytes that cJSON would accept but should not: NULL if the line is fine,
- * else what is wrong (sent back as the error's data). */
+ * else what is wrong (sent back as the error's data). RFC 8259: between
+ * tokens TAB and CR are whitespace; inside a string every control character
+ * must be escaped ("\t"), yet cJSON copies a raw one into the string. */
 static const char *check_bytes(const char *line, size_t len)
 {
+    bool in_string = false;
     for (size_t i = 0; i < len; i++) {
         unsigned char b = (unsigned char)line[i];
         if (b == 0)
             return "NUL byte in the line";
-        /* Raw control characters are not JSON (cJSON takes them as spaces). */
-        if (b < 0x20 && b != '\t' && b != '\r')
-            return "control character in the line";
-        /* cJSON strings are C strings: "a\u0000b" would quietly become "a". */
-        if (b == '\\' && i + 1 < len) {
+        if (b < 0x20 && (in_string || (b != '\t' && b != '\r')))
+            return in_string ? "control character in a string" : "control character in the line";
+        if (b == '"') {
+            in_string = !in_string;
+        } else if (b == '\\' && in_string && i + 1 < len) {
+            /* cJSON strings are C strings: "a\u0000b" would quietly become "a". */
             if (len - i >= 6 && memcmp(line + i + 1, "u0000", 5) == 0)
                 return "\\u0000 in a string is not supported";
             i++;                    /* skip the escaped character */
