@@ -7,4 +7,5 @@
 
 load ../helper
 REPO=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)     # helper.bash guessed tests/
+# shellcheck disable=SC2034 # helper.bash's client() and bg_client() read it
 TCPC=$REPO/tests/tcpc
