@@ -180,7 +180,19 @@ try {
     const name = basename(deck, '.html')
     await page.goto(pathToFileURL(deck).href, { waitUntil: 'load' })
     await page.evaluate(() => document.fonts.ready)
-    const slides = await page.evaluate(measure, LIMITS)
+    // Marp fits wide code with a script after load: measure until two
+    // readings a few frames apart agree, so a slide is never judged before
+    // its fitting is done (seen once in CI: code "below the footer").
+    const frames = () => page.evaluate(() => new Promise((r) =>
+      requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r, 50)))))
+    let slides = await page.evaluate(measure, LIMITS)
+    for (let tries = 0; tries < 20; tries++) {
+      await frames()
+      const again = await page.evaluate(measure, LIMITS)
+      const same = JSON.stringify(again) === JSON.stringify(slides)
+      slides = again
+      if (same) break
+    }
     const min = (k) => Math.min(...slides.map((s) => s[k] ?? Infinity))
     for (const s of slides) {
       for (const p of s.problems) console.log(`${name} slide ${s.n} (${s.heading}): ${p}`)
