@@ -292,18 +292,6 @@ welcome() {
     assert_output --partial "cannot connect"
 }
 
-# queued_at_port COUNT BYTES: true once COUNT server-side sockets on $PORT
-# hold exactly BYTES unread (Linux /proc/net/tcp: rx_queue, in hex).
-queued_at_port() {
-    local port_hex n=0 _sl local_addr _rem _st queues _rest
-    port_hex=$(printf '%04X' "$PORT")
-    while read -r _sl local_addr _rem _st queues _rest; do
-        [ "${local_addr##*:}" = "$port_hex" ] || continue
-        [ $((16#${queues##*:})) -eq "$2" ] && n=$((n + 1))
-    done < <(tail -n +2 /proc/net/tcp)
-    [ "$n" -eq "$1" ]
-}
-
 # The burst test stops the server (SIGSTOP): let it go before stopping it.
 teardown() {
     [ -z "${SERVER_PID:-}" ] || kill -CONT "$SERVER_PID" 2>/dev/null || true
@@ -326,7 +314,7 @@ teardown() {
     for i in $(seq 1 80); do
         bg_client "s$i" --timeout 60 send "/msg bob $text\\n/quit\\n" eof
     done
-    wait_until queued_at_port 80 4016 || { kill -CONT "$SERVER_PID"; fail "the burst never arrived"; }
+    wait_until unread_at_port 80 4016 || { kill -CONT "$SERVER_PID"; fail "the burst never arrived"; }
     kill -CONT "$SERVER_PID"
     bg_done bob
     [ "$(grep -c '^guest[0-9]* (private): m*$' <<<"$output")" -eq 80 ] ||

@@ -114,6 +114,21 @@ bg_done() {
     IFS=$'\n' read -r -d '' -a lines <<<"$output" || true
 }
 
+# unread_at_port COUNT BYTES [-eq|-ge]: true once COUNT server-side sockets
+# on $PORT hold BYTES unread (-eq, the default) or at least BYTES (-ge); with
+# -ge, at least COUNT of them. Linux only: /proc/net/tcp's rx_queue, in hex.
+unread_at_port() {
+    local port_hex n=0 q _sl local_addr _rem _st queues _rest
+    port_hex=$(printf '%04X' "$PORT")
+    while read -r _sl local_addr _rem _st queues _rest; do
+        [ "${local_addr##*:}" = "$port_hex" ] || continue
+        q=$((16#${queues##*:}))
+        if [ "${3:--eq}" = -ge ]; then [ "$q" -ge "$2" ]; else [ "$q" -eq "$2" ]; fi &&
+            n=$((n + 1))
+    done < <(tail -n +2 /proc/net/tcp)
+    if [ "${3:--eq}" = -ge ]; then [ "$n" -ge "$1" ]; else [ "$n" -eq "$1" ]; fi
+}
+
 # CPU time the server has used so far, in clock ticks (Linux /proc).
 server_cpu_ticks() {
     awk '{ print $14 + $15 }' "/proc/$SERVER_PID/stat"
