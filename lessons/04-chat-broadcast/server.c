@@ -78,7 +78,7 @@ struct msg *msg_new(const char *head, const char *text, size_t len)
     m->refs = 1;
     m->len = head_len + len + 1;
     memcpy(m->text, head, head_len);
-    if (len > 0)
+    if (text)                   /* NULL: none, or the caller fills it in */
         memcpy(m->text + head_len, text, len);
     m->text[m->len - 1] = '\n';
     return m;

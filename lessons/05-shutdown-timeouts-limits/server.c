@@ -1,11 +1,30 @@
 /*
- * Lesson 05 — shutdown, timeouts and limits: the chat server made robust.
+ * Lesson 05 — lesson 04's chat room made robust: shutdown, timeouts, limits.
  *
- * Lesson 04's chat room (its server.c explains the fan-out), changed only
- * where the loop calls the new files: deadlines.c (idle and write timeouts;
- * poll() sleeps until the nearest deadline), limits.c (every limit an
- * option, --max-clients, out of fds, input buffers an idle client does not
- * hold) and shutdown.c (SIGINT/SIGTERM/SIGHUP: the self-pipe, the drain).
+ * Lesson 02's line server, with one change that changes everything: a line
+ * is no longer answered to its sender, it is sent to everyone else in the
+ * room. One message may go to a thousand clients, some fast, some slow, some
+ * already gone, and no client may hold up the others. So every client gets
+ * an output *queue*, and a message is stored once and shared:
+ *
+ *     alice types "hi"  ->  one struct msg "alice: hi\n", refs 3
+ *                           bob's queue:   [ ..., msg ]
+ *                           carol's queue: [ ..., msg ]
+ *                           dave's queue:  [ ..., msg ]
+ *
+ * A queue is written when poll() says its socket has room. A client is too
+ * slow when its queue holds MAX_QUEUE bytes of memory *and* its kernel
+ * buffers are full: we disconnect it rather than slow the room down or let
+ * our memory grow without end.
+ *
+ * Lines in are lesson 02's framing, and what each line does (/nick, /who,
+ * /msg, ...) is in commands.c, on top of chat.c's parser; room.h is what
+ * they share with this file.
+ *
+ * Lesson 05 changes this file only where the loop calls its new files:
+ * deadlines.c (idle and write timeouts; poll() sleeps until the nearest
+ * deadline), limits.c (every limit an option, --max-clients, out of fds,
+ * no input buffer while idle) and shutdown.c (the self-pipe, the drain).
  *
  * Read it top to bottom (room.h first):
  *   1. messages         shared, reference-counted lines; the queue
@@ -47,6 +66,8 @@ static bool try_again_later(int err)
     return err == EAGAIN || err == EWOULDBLOCK || err == EINTR;
 }
 
+static bool send_queue(struct conn *c);
+
 /* ---- 1. Messages ---------------------------------------------------------- */
 
 /* A new message: head, then len bytes of text (any bytes), then "\n".
@@ -62,7 +83,7 @@ struct msg *msg_new(const char *head, const char *text, size_t len)
     m->refs = 1;
     m->len = head_len + len + 1;
     memcpy(m->text, head, head_len);
-    if (text)                   /* NULL: the caller fills the text in */
+    if (text)                   /* NULL: none, or the caller fills it in */
         memcpy(m->text + head_len, text, len);
     m->text[m->len - 1] = '\n';
     return m;
@@ -95,7 +116,7 @@ size_t msg_cost(size_t len)
 }
 
 /* Add m to c's queue: one more pointer and one more reference, never a copy.
- * Too slow is a client whose queue is at max_queue although we have just
+ * Too slow is a client whose queue is at MAX_QUEUE although we have just
  * tried to write and its kernel buffers took no more. A queue that is only
  * long because a burst arrived in one turn is written first, not punished. */
 static void queue_push(struct conn *c, struct msg *m)
@@ -103,7 +124,7 @@ static void queue_push(struct conn *c, struct msg *m)
     if (!m || c->too_slow || c->want_close)
         return;
     size_t cost = msg_cost(m->len);
-    if (c->q_cost + cost > (size_t)max_queue && send_queue(c) && c->q_cost + cost > (size_t)max_queue)
+    if (c->q_cost + cost > MAX_QUEUE && send_queue(c) && c->q_cost + cost > MAX_QUEUE)
         c->too_slow = true;             /* remove_closed() drops it this turn */
     if (c->too_slow || c->want_close)
         return;
@@ -182,10 +203,10 @@ void what_next(struct conn *c)
     bool pending = c->q_count > 0;
     c->want_write = pending;
     /* Back-pressure, as in lesson 02, but only on what the client asks of
-     * us: while queue_pause bytes wait for it, we stop reading it, and its
+     * us: while QUEUE_PAUSE bytes wait for it, we stop reading it, and its
      * next commands wait in the kernel. The others' messages still queue up,
-     * and max_queue decides when it is too slow to stay. */
-    c->want_read = !c->eof && !c->closing && c->q_cost < queue_pause;
+     * and MAX_QUEUE decides when it is too slow to stay. */
+    c->want_read = !c->eof && !c->closing && c->q_cost < QUEUE_PAUSE;
     update_timers(c);                   /* deadlines.c: which clocks run */
     if (c->discarding) {
         c->want_read = true;
@@ -205,7 +226,7 @@ void what_next(struct conn *c)
 
 /* Send what we can of c's queue. False if the connection failed: then it
  * is marked want_close. */
-bool send_queue(struct conn *c)
+static bool send_queue(struct conn *c)
 {
     /* writev() sends several queued messages in one system call, straight
      * from the shared copies. Like write(), it may take fewer bytes than
@@ -232,7 +253,7 @@ bool send_queue(struct conn *c)
         if (n > 0)
             timer_start(&stall_timers, &c->stall);   /* progress: wait anew */
         size_t left = (size_t)n;
-        while (left > 0 && c->q_count > 0) {
+        while (left > 0) {
             size_t rest = c->queue[c->q_head]->len - c->q_sent;
             if (left < rest) {
                 c->q_sent += left;
@@ -253,7 +274,7 @@ static void on_writable(struct conn *c)
      * sender can add hundreds of short lines to a queue in one turn. */
     if (!send_queue(c))
         return;
-    if (c->q_cost < queue_pause)
+    if (c->q_cost < QUEUE_PAUSE)
         handle_lines(c);                /* lines that waited for room can run */
     what_next(c);
 }
@@ -264,7 +285,7 @@ static void on_readable(struct conn *c)
     if (!c->discarding && !in_buffer(c))
         return;                         /* out of memory: it is closed */
     char *into = c->discarding ? scratch : c->in + c->in_len;
-    size_t room = c->discarding ? sizeof scratch : in_size - c->in_len;
+    size_t room = c->discarding ? sizeof scratch : IN_SIZE - c->in_len;
     ssize_t n = read(c->fd, into, room);
     if (n < 0) {
         if (try_again_later(errno))
@@ -351,10 +372,10 @@ static void accept_clients(int listener)
 
 /* Announce departures, then close finished connections. Called after we are
  * done with the poll list, so no pollfd ever points at a closed fd. */
-void remove_closed(void)
+static void remove_closed(void)
 {
     /* A goodbye is a broadcast too, and may be what pushes another slow
-     * client over max_queue: go round until no one new has to leave. */
+     * client over MAX_QUEUE: go round until no one new has to leave. */
     for (bool again = true; again;) {
         again = false;
         for (size_t i = 0; i < n_conns; i++) {
@@ -415,8 +436,7 @@ int main(int argc, char **argv)
         if (!bigger)
             die("out of memory");
         pfds = bigger;
-        int listen_fd = listener_paused ? -1 : listener;      /* -1: poll() skips it */
-        pfds[0] = (struct pollfd){ .fd = listen_fd, .events = POLLIN };
+        pfds[0] = (struct pollfd){ .fd = listener_paused ? -1 : listener, .events = POLLIN };
         for (size_t i = 0; i < n; i++) {
             struct conn *c = conns[i];
             pfds[i + 1] = (struct pollfd){
@@ -426,15 +446,13 @@ int main(int argc, char **argv)
         }
         pfds[n + 1] = (struct pollfd){ .fd = signal_pipe[0], .events = POLLIN };
 
-        /* Sleep until a socket is ready or the nearest deadline comes
-         * (read the clock first: this turn's work took time too). */
-        now = clock_ms();
-        int timeout = poll_timeout();
+        /* Sleep until a socket is ready or the nearest deadline comes. */
+        int timeout = poll_timeout();   /* deadlines.c: it reads the clock */
         int ready = poll(pfds, n + 2, timeout);
         now = clock_ms();
         if (ready < 0) {
             if (errno == EINTR)
-                continue;               /* a signal: its byte is in the pipe */
+                continue;               /* a signal interrupted us: go round */
             die("poll: %s", strerror(errno));
         }
         trace_poll(pfds, n + 2, timeout, ready);
@@ -458,15 +476,14 @@ int main(int argc, char **argv)
          * looked at until the next turn, when they have a pollfd of their own. */
         if (pfds[0].revents & POLLIN)
             accept_clients(listener);
-        if ((pfds[n + 1].revents & POLLIN) && on_signal_pipe()) {
-            close(listener);            /* shutting down: no newcomers */
-            listener = -1;
-        }
+        if (pfds[n + 1].revents & POLLIN)
+            listener = on_signal_pipe(listener);    /* -1: closed, shutting down */
         expire_timers();
         remove_closed();
         status = drain_status();        /* -1: not shutting down, or draining */
     }
-    free(pfds);                         /* every client is closed and freed */
+    remove_closed();                    /* whoever the drain deadline cut off */
+    free(pfds);
     free(conns);
     limits_free();
     return status;
