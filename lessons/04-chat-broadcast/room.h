@@ -1,6 +1,6 @@
 /*
- * room.h — what server.c shares with commands.c: the connections, the
- * shared messages, and the ways to send one (server.c has the details).
+ * room.h — what server.c, room.c and commands.c share: the connections,
+ * the shared messages, and the ways to send one (room.c has the details).
  */
 #ifndef ROOM_H
 #define ROOM_H
@@ -8,13 +8,15 @@
 #include "chat.h"
 #include "common.h"
 
+#include <errno.h>
 #include <stddef.h>
 
 enum {
     MAX_LINE = 4096,            /* longest line, not counting "\n" or "\r\n" */
     IN_SIZE = MAX_LINE + 2,     /* room for the longest line and its "\r\n" */
     MSG_MAX = MAX_LINE + 64,    /* longest message: "name (private): " + line */
-    QUEUE_PAUSE = 16 * 1024,    /* stop reading a client with this much queued */
+    MAX_QUEUE = 256 * 1024,     /* memory a client's queue may hold: msg_cost() */
+    QUEUE_PAUSE = MAX_QUEUE / 16,       /* stop reading a client with this much queued */
 };
 
 /* One line of output, stored once however many clients it goes to. */
@@ -48,7 +50,7 @@ struct conn {
 extern struct conn **conns;     /* every open client, in the order they came */
 extern size_t n_conns;
 
-/* server.c: messages start with one reference, the caller's; send_to()
+/* room.c: messages start with one reference, the caller's; send_to()
  * and broadcast() take it over. NULL (out of memory) is ignored. */
 struct msg *msg_new(const char *head, const char *text, size_t len);
 __attribute__((format(printf, 1, 2)))
@@ -56,7 +58,17 @@ struct msg *msg_printf(const char *fmt, ...);
 void send_to(struct conn *c, struct msg *m);
 void broadcast(struct msg *m, const struct conn *from);
 void leave_room(struct conn *c, const char *why);
+bool send_queue(struct conn *c);        /* write what the socket takes */
+void queue_free(struct conn *c);        /* at close: drop what is queued */
+
+/* server.c */
 void what_next(struct conn *c);         /* after a change: what to poll for */
+
+/* Is this errno just "not now"? Then we wait for poll() and try again. */
+static inline bool try_again_later(int err)
+{
+    return err == EAGAIN || err == EWOULDBLOCK || err == EINTR;
+}
 
 /* commands.c: run every whole line waiting in c->in. */
 void handle_lines(struct conn *c);

@@ -2,34 +2,23 @@
  * Lesson 04 — a chat room: one line in, many lines out.
  *
  * Lesson 02's line server, with one change that changes everything: a line
- * is no longer answered to its sender, it is sent to everyone else in the
- * room. One message may go to a thousand clients, some fast, some slow, some
- * already gone, and no client may hold up the others. So every client gets
- * an output *queue*, and a message is stored once and shared:
- *
- *     alice types "hi"  ->  one struct msg "alice: hi\n", refs 3
- *                           bob's queue:   [ ..., msg ]
- *                           carol's queue: [ ..., msg ]
- *                           dave's queue:  [ ..., msg ]
- *
- * A queue is written when poll() says its socket has room. A client is too
- * slow when its queue holds MAX_QUEUE bytes of memory *and* its kernel
- * buffers are full: we disconnect it rather than slow the room down or let
- * our memory grow without end.
+ * is sent to everyone else in the room, not back to its sender. How one
+ * message reaches many clients, some fast, some slow, is room.c: shared
+ * messages, a queue per client, writev(), the slow-consumer rule. This file
+ * is the event loop around it, as in lesson 02: connections, reading,
+ * deciding what to wait for, arrivals and departures.
  *
  * Lines in are lesson 02's framing, and what each line does (/nick, /who,
  * /msg, ...) is in commands.c, on top of chat.c's parser; room.h is what
  * they share with this file.
  *
- * Read it top to bottom (room.h first):
- *   1. messages         shared, reference-counted lines; the queue
- *   2. the room         send_to, broadcast, leave_room
- *   3. on_readable      one read() for one client
- *      on_writable      writev() for one client: send_queue
- *      what_next        decide what to wait for next; the polite close
- *   4. accept_clients   a newcomer gets a name and a welcome
+ * Read it top to bottom (room.h and room.c first):
+ *   1. what_next        decide what to wait for next; the polite close
+ *      on_writable      writev() for one client: send_queue (room.c)
+ *      on_readable      one read() for one client
+ *   2. accept_clients   a newcomer gets a name and a welcome
  *      remove_closed    departures are announced, then closed
- *   5. main             the event loop, unchanged from lesson 02
+ *   3. main             the event loop, unchanged from lesson 02
  */
 #include "room.h"
 
@@ -38,16 +27,12 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 enum {
-    MAX_QUEUE = 256 * 1024,     /* memory a client's queue may hold: msg_cost() */
-    WRITE_BATCH = 16,           /* messages per writev(); POSIX allows >= 16 */
     MAX_DISCARD = 1024 * 1024,  /* bytes we read and drop while closing */
 };
 
@@ -55,139 +40,7 @@ struct conn **conns;
 size_t n_conns;
 static size_t conns_cap;
 
-/* Is this errno just "not now"? Then we wait for poll() and try again. */
-static bool try_again_later(int err)
-{
-    return err == EAGAIN || err == EWOULDBLOCK || err == EINTR;
-}
-
-static bool send_queue(struct conn *c);
-
-/* ---- 1. Messages ---------------------------------------------------------- */
-
-/* A new message: head, then len bytes of text (any bytes), then "\n".
- * It starts with one reference, the caller's. NULL if out of memory. */
-struct msg *msg_new(const char *head, const char *text, size_t len)
-{
-    size_t head_len = strlen(head);
-    struct msg *m = malloc(sizeof *m + head_len + len + 1);
-    if (!m) {
-        log_msg("out of memory: a message is lost");
-        return NULL;
-    }
-    m->refs = 1;
-    m->len = head_len + len + 1;
-    memcpy(m->text, head, head_len);
-    if (text)                   /* NULL: none, or the caller fills it in */
-        memcpy(m->text + head_len, text, len);
-    m->text[m->len - 1] = '\n';
-    return m;
-}
-
-/* A message from a printf format, for the server's own lines. */
-struct msg *msg_printf(const char *fmt, ...)
-{
-    char line[MSG_MAX];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
-    return msg_new(line, NULL, 0);
-}
-
-static void msg_unref(struct msg *m)
-{
-    if (--m->refs == 0)
-        free(m);
-}
-
-/* What a queued message really costs: not just its text, but the block
- * malloc() gives it (a header, rounded up to 16 bytes) and its slot in the
- * queue array, which may be twice as long as it needs to be. So a flood of
- * one-byte lines costs what it really takes, about 64 bytes a line. */
-static size_t msg_cost(size_t len)
-{
-    return (sizeof(struct msg) + len + 16 + 15) / 16 * 16 + 2 * sizeof(struct msg *);
-}
-
-/* Add m to c's queue: one more pointer and one more reference, never a copy.
- * Too slow is a client whose queue is at MAX_QUEUE although we have just
- * tried to write and its kernel buffers took no more. A queue that is only
- * long because a burst arrived in one turn is written first, not punished. */
-static void queue_push(struct conn *c, struct msg *m)
-{
-    if (!m || c->too_slow || c->want_close)
-        return;
-    size_t cost = msg_cost(m->len);
-    if (c->q_cost + cost > MAX_QUEUE && send_queue(c) && c->q_cost + cost > MAX_QUEUE)
-        c->too_slow = true;             /* remove_closed() drops it this turn */
-    if (c->too_slow || c->want_close)
-        return;
-    if (c->q_head + c->q_count == c->q_cap) {     /* no room at the end */
-        if (c->q_head > c->q_cap / 2) {           /* mostly sent: slide down */
-            memmove(c->queue, c->queue + c->q_head, c->q_count * sizeof *c->queue);
-            c->q_head = 0;
-        } else {
-            struct msg **bigger = grow_array(c->queue, &c->q_cap, c->q_head + c->q_count + 1,
-                                             sizeof *c->queue);
-            if (!bigger) {
-                log_msg("%s: out of memory for its queue", c->peer);
-                c->too_slow = true;
-                return;
-            }
-            c->queue = bigger;
-        }
-    }
-    c->queue[c->q_head + c->q_count++] = m;
-    m->refs++;
-    c->q_cost += cost;
-    what_next(c);
-}
-
-/* Forget the oldest message in c's queue: it has been sent. */
-static void queue_pop(struct conn *c)
-{
-    c->q_cost -= msg_cost(c->queue[c->q_head]->len);
-    msg_unref(c->queue[c->q_head]);
-    c->q_head++;
-    c->q_sent = 0;
-    if (--c->q_count == 0)
-        c->q_head = 0;
-}
-
-/* ---- 2. The room ---------------------------------------------------------- */
-
-/* Send m to one client, and let go of the caller's reference. */
-void send_to(struct conn *c, struct msg *m)
-{
-    queue_push(c, m);
-    if (m)
-        msg_unref(m);
-}
-
-/* Send m to everyone in the room except `from`, and let go of the caller's
- * reference: m is freed when the last queue has sent it. */
-void broadcast(struct msg *m, const struct conn *from)
-{
-    if (!m)
-        return;
-    for (size_t i = 0; i < n_conns; i++)
-        if (conns[i] != from && conns[i]->in_room)
-            queue_push(conns[i], m);
-    msg_unref(m);
-}
-
-/* Take c out of the room and tell the others: "* bob left (why)". */
-void leave_room(struct conn *c, const char *why)
-{
-    if (!c->in_room)
-        return;
-    c->in_room = false;
-    log_msg("%s: %s left%s%s%s", c->peer, c->nick, why ? " (" : "", why ? why : "", why ? ")" : "");
-    broadcast(msg_printf("* %s left%s%s%s", c->nick, why ? " (" : "", why ? why : "", why ? ")" : ""), c);
-}
-
-/* ---- 3. One step of I/O for one client ----------------------------------- */
+/* ---- 1. One step of I/O for one client ----------------------------------- */
 
 /* Decide what to wait for next. Called after every read, write and push. */
 void what_next(struct conn *c)
@@ -212,48 +65,6 @@ void what_next(struct conn *c)
         c->discarding = true;
         c->want_read = true;
     }
-}
-
-/* Send what we can of c's queue. False if the connection failed: then it
- * is marked want_close. */
-static bool send_queue(struct conn *c)
-{
-    /* writev() sends several queued messages in one system call, straight
-     * from the shared copies. Like write(), it may take fewer bytes than
-     * offered: q_sent remembers how far into the oldest message we got. */
-    while (c->q_count > 0) {
-        struct iovec iov[WRITE_BATCH];
-        int n_iov = 0;
-        size_t offered = 0;
-        for (size_t i = 0; i < c->q_count && n_iov < WRITE_BATCH; i++) {
-            struct msg *m = c->queue[c->q_head + i];
-            size_t skip = i == 0 ? c->q_sent : 0;
-            iov[n_iov++] = (struct iovec){ .iov_base = m->text + skip, .iov_len = m->len - skip };
-            offered += m->len - skip;
-        }
-        ssize_t n = writev(c->fd, iov, n_iov);
-        if (n < 0 && try_again_later(errno))
-            break;                      /* the socket is full: wait for POLLOUT */
-        if (n < 0) {
-            log_msg("%s: write failed: %s", c->peer, strerror(errno));
-            c->want_close = true;       /* e.g. EPIPE, ECONNRESET */
-            return false;
-        }
-        trace("write fd %d: %zd bytes", c->fd, n);
-        size_t left = (size_t)n;
-        while (left > 0) {
-            size_t rest = c->queue[c->q_head]->len - c->q_sent;
-            if (left < rest) {
-                c->q_sent += left;
-                break;
-            }
-            left -= rest;
-            queue_pop(c);
-        }
-        if ((size_t)n < offered)
-            break;                      /* the socket is full: wait for POLLOUT */
-    }
-    return true;
 }
 
 static void on_writable(struct conn *c)
@@ -298,7 +109,7 @@ static void on_readable(struct conn *c)
     what_next(c);
 }
 
-/* ---- 4. Arrivals and departures ------------------------------------------- */
+/* ---- 2. Arrivals and departures ------------------------------------------- */
 
 static void accept_clients(int listener)
 {
@@ -373,9 +184,7 @@ static void remove_closed(void)
         if (c->want_close) {
             trace("close fd %d", c->fd);
             close(c->fd);
-            while (c->q_count > 0)
-                queue_pop(c);
-            free(c->queue);
+            queue_free(c);
             free(c);
         } else {
             conns[kept++] = c;
@@ -384,7 +193,7 @@ static void remove_closed(void)
     n_conns = kept;
 }
 
-/* ---- 5. The event loop ---------------------------------------------------- */
+/* ---- 3. The event loop ---------------------------------------------------- */
 
 int main(int argc, char **argv)
 {

@@ -161,7 +161,7 @@ static void refuse(struct conn *c, const char *why)
 static void refuse_long_line(struct conn *c)
 {
     char why[64];
-    snprintf(why, sizeof why, "line longer than %ld bytes", max_line);
+    snprintf(why, sizeof why, "line longer than %zu bytes", MAX_LINE);
     refuse(c, why);
 }
 
@@ -172,7 +172,7 @@ static void run_line(struct conn *c, size_t start, size_t end)
     size_t len = end - start;
     if (len > 0 && c->in[end - 1] == '\r')
         len--;                          /* telnet and Windows send "\r\n" */
-    if (len > (size_t)max_line)
+    if (len > MAX_LINE)
         refuse_long_line(c);
     else
         run_command(c, c->in + start, len);
@@ -183,7 +183,7 @@ static void run_line(struct conn *c, size_t start, size_t end)
 static void run_lines(struct conn *c)
 {
     size_t start = 0;
-    while (!c->closing && c->q_cost < queue_pause) {
+    while (!c->closing && c->q_cost < QUEUE_PAUSE) {
         char *newline = memchr(c->in + start, '\n', c->in_len - start);
         if (!newline)
             break;                      /* the rest is an unfinished line */
@@ -195,9 +195,9 @@ static void run_lines(struct conn *c)
     memmove(c->in, c->in + start, c->in_len - start);
     c->in_len -= start;
 
-    if (c->closing || c->q_cost >= queue_pause || memchr(c->in, '\n', c->in_len))
+    if (c->closing || c->q_cost >= QUEUE_PAUSE || memchr(c->in, '\n', c->in_len))
         return;                         /* closing, or waiting for room */
-    if (c->in_len == in_size) {
+    if (c->in_len == IN_SIZE) {
         refuse_long_line(c);            /* full, and still no newline */
     } else if (c->eof) {
         /* The client closed its side, maybe in the middle of a line: that

@@ -3,9 +3,10 @@
  * timer expires, and how long poll() may sleep.
  *
  * Each kind of wait has one timeout for everyone, so a list kept in the
- * order the waits started is in the order they expire: the head is the next
- * deadline. Start, stop and "which is next" are all O(1); a heap would be
- * O(log n), and checking every client each turn O(n) per wake-up.
+ * order the waits started is in the order they expire: the first is the
+ * next deadline. Start, stop and "which is next" are all O(1); a heap would
+ * be O(log n). A list is circular around its head, which is no timer: no
+ * NULL checks for the first or the last.
  */
 #include "room.h"
 
@@ -16,7 +17,8 @@
  * Monotonic, because the wall clock can jump (NTP, a user setting the
  * date) and a jump must not expire every timer or none. */
 long long now;
-struct timer_list idle_timers, stall_timers;
+struct timer_list idle_timers = { .head = { .prev = &idle_timers.head, .next = &idle_timers.head } };
+struct timer_list stall_timers = { .head = { .prev = &stall_timers.head, .next = &stall_timers.head } };
 
 long long clock_ms(void)
 {
@@ -25,34 +27,24 @@ long long clock_ms(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void timer_stop(struct timer_list *list, struct timer *t)
+static void timer_stop(struct timer *t)
 {
-    if (!t->linked)
-        return;
-    if (t->prev)
-        t->prev->next = t->next;
-    else
-        list->head = t->next;
-    if (t->next)
-        t->next->prev = t->prev;
-    else
-        list->tail = t->prev;
+    if (!t->next)
+        return;                         /* in no list */
+    t->prev->next = t->next;
+    t->next->prev = t->prev;
     t->prev = t->next = NULL;
-    t->linked = false;
 }
 
 /* (Re)start t now: move it to the end of its list, in O(1). */
 void timer_start(struct timer_list *list, struct timer *t)
 {
-    timer_stop(list, t);
+    timer_stop(t);
     t->since = now;
-    t->prev = list->tail;
-    if (list->tail)
-        list->tail->next = t;
-    else
-        list->head = t;
-    list->tail = t;
-    t->linked = true;
+    t->prev = list->head.prev;
+    t->next = &list->head;
+    t->prev->next = t;
+    list->head.prev = t;
 }
 
 /* After what_next(): which of c's clocks run. Stall: while output waits.
@@ -61,34 +53,35 @@ void timer_start(struct timer_list *list, struct timer *t)
  * the wait is ours, not c's; reading again, it gets a full --idle-timeout. */
 void update_timers(struct conn *c)
 {
-    if (c->q_count > 0 && !c->stall.linked)
+    if (c->q_count > 0 && !c->stall.next)
         timer_start(&stall_timers, &c->stall);
     else if (c->q_count == 0 && !c->discarding)
-        timer_stop(&stall_timers, &c->stall);
+        timer_stop(&c->stall);
     if (!c->want_read)
-        timer_stop(&idle_timers, &c->idle);
-    else if (!c->idle.linked)
+        timer_stop(&c->idle);
+    else if (!c->idle.next)
         timer_start(&idle_timers, &c->idle);
 }
 
 void stop_timers(struct conn *c)
 {
-    timer_stop(&idle_timers, &c->idle);
-    timer_stop(&stall_timers, &c->stall);
+    timer_stop(&c->idle);
+    timer_stop(&c->stall);
 }
 
-/* When the head of the list expires; -1: empty. */
-static long long next_deadline(const struct timer_list *list)
+/* The timer that expires first, if it has expired: NULL otherwise. */
+static struct timer *expired(struct timer_list *list)
 {
-    return list->head ? list->head->since + list->timeout_ms : -1;
+    struct timer *first = list->head.next;
+    return first != &list->head && first->since + list->timeout_ms <= now ? first : NULL;
 }
 
 void expire_timers(void)
 {
     /* Idle: the client is told, leaves the room, and is closed politely. */
-    while (idle_timers.head && next_deadline(&idle_timers) <= now) {
-        struct conn *c = idle_timers.head->conn;
-        timer_stop(&idle_timers, &c->idle);
+    for (struct timer *t; (t = expired(&idle_timers));) {
+        struct conn *c = t->conn;
+        timer_stop(t);
         send_to(c, msg_printf("error: no line from you for %ld s; bye", idle_timeout));
         leave_room(c, "idle");
         c->closing = true;
@@ -96,9 +89,9 @@ void expire_timers(void)
     }
     /* Stalled: output has not moved for write_timeout, or, once all is sent,
      * the client has not closed its side. Either way it is not reading. */
-    while (stall_timers.head && next_deadline(&stall_timers) <= now) {
-        struct conn *c = stall_timers.head->conn;
-        timer_stop(&stall_timers, &c->stall);
+    for (struct timer *t; (t = expired(&stall_timers));) {
+        struct conn *c = t->conn;
+        timer_stop(t);
         log_msg("%s: no progress for %ld s; dropping it", c->peer, write_timeout);
         if (c->in_room)
             c->too_slow = true;         /* remove_closed() tells the room */
@@ -106,16 +99,24 @@ void expire_timers(void)
     }
 }
 
-/* How long poll() may sleep: until the nearest deadline, or for ever. */
+/* When the first timer of a list expires; LLONG_MAX: the list is empty. */
+static long long next_deadline(const struct timer_list *list)
+{
+    const struct timer *first = list->head.next;
+    return first != &list->head ? first->since + list->timeout_ms : LLONG_MAX;
+}
+
+/* How long poll() may sleep: until the nearest deadline, or for ever (-1).
+ * Read the clock first: this turn's work took time too. */
 int poll_timeout(void)
 {
+    now = clock_ms();
     long long next = next_deadline(&idle_timers);
-    long long stall = next_deadline(&stall_timers);
-    if (stall >= 0 && (next < 0 || stall < next))
-        next = stall;
-    if (shutting_down && (next < 0 || drain_deadline < next))
-        next = drain_deadline;
-    if (next < 0)
+    if (next_deadline(&stall_timers) < next)
+        next = next_deadline(&stall_timers);
+    if (shutting_down && drain_deadline + 1 < next)
+        next = drain_deadline + 1;      /* drain_status() ends it *after* it */
+    if (next == LLONG_MAX)
         return -1;                      /* nothing to wait for but sockets */
     if (next <= now)
         return 0;                       /* already due */

@@ -36,9 +36,6 @@ const struct cli_number limit_options[] = {
 };
 const size_t n_limit_options = sizeof limit_options / sizeof *limit_options;
 
-size_t in_size;                         /* max_line + 2: a line and its "\r\n" */
-size_t queue_pause;                     /* stop reading a client with this much queued */
-
 static int spare_fd = -1;       /* an fd held in reserve: see out_of_fds */
 
 /* The limits must fit each other: a queue must hold two of the longest
@@ -46,14 +43,12 @@ static int spare_fd = -1;       /* an fd held in reserve: see out_of_fds */
  * (commands.c), /who (cut to max_line) or /help (under HELP_MAX). */
 void limits_init(const char *argv0)
 {
-    in_size = (size_t)max_line + 2;
     idle_timers.timeout_ms = idle_timeout * 1000;
     stall_timers.timeout_ms = write_timeout * 1000;
-    queue_pause = (size_t)max_queue / 16;
-    size_t longest = 2 * (size_t)max_line + 64;
+    size_t longest = 2 * MAX_LINE + 64;
     if (longest < HELP_MAX)
         longest = HELP_MAX;
-    if ((size_t)max_queue < 2 * msg_cost(longest)) {
+    if (MAX_QUEUE < 2 * msg_cost(longest)) {
         fprintf(stderr, "%s: --max-queue must hold two of the longest lines (%zu bytes)\n",
                 argv0, 2 * msg_cost(longest));
         exit(2);
@@ -73,7 +68,7 @@ static size_t n_spare;
 bool in_buffer(struct conn *c)
 {
     if (!c->in)
-        c->in = n_spare > 0 ? spare_buffers[--n_spare] : malloc(in_size);
+        c->in = n_spare > 0 ? spare_buffers[--n_spare] : malloc(IN_SIZE);
     if (!c->in) {
         log_msg("%s: out of memory for its input", c->peer);
         c->want_close = true;

@@ -69,8 +69,8 @@ static void begin_shutdown(void)
 }
 
 /* Called when poll() finds bytes in the signal pipe: one byte per signal.
- * True when the shutdown begins: main() then closes the listener. */
-bool on_signal_pipe(void)
+ * Returns the listener, or -1 once it is closed: no newcomers from now on. */
+int on_signal_pipe(int listener)
 {
     static int signals;
     char bytes[16];
@@ -82,15 +82,18 @@ bool on_signal_pipe(void)
         exit(1);
     }
     if (signals != 1 || shutting_down)
-        return false;
+        return listener;
+    close(listener);
     begin_shutdown();
-    return true;
+    return -1;
 }
 
-/* Shutting down: done when the last client has gone, or at the deadline,
- * when whoever is left is closed. Returns the exit status then (0: no byte
- * queued for a client was dropped by us); -1 while draining goes on, or
- * before any shutdown. */
+/* Shutting down: done when the last client has gone, or after the
+ * deadline, when whoever is left is marked to close (main() closes them).
+ * Returns the exit status then (0: no byte queued for a client was dropped
+ * by us); -1 while draining goes on, or before any shutdown. "After": at
+ * the deadline itself poll() has just said which sockets take more, so
+ * even --drain-timeout 0 makes one try to send. */
 int drain_status(void)
 {
     if (!shutting_down)
@@ -99,16 +102,14 @@ int drain_status(void)
         log_msg("drained: every client is gone; exiting");
         return 0;
     }
-    if (now < drain_deadline)
+    if (now <= drain_deadline)
         return -1;
     size_t unsent = 0;
     for (size_t i = 0; i < n_conns; i++) {
-        send_queue(conns[i]);           /* one last try: what fits is not lost */
         unsent += conns[i]->q_count;
         conns[i]->want_close = true;
     }
     log_msg("drain deadline: closing %zu clients, %zu messages unsent; exiting",
             n_conns, unsent);
-    remove_closed();
     return unsent == 0 ? 0 : 1;
 }
