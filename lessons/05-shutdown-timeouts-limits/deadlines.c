@@ -2,11 +2,9 @@
  * deadlines.c — time in the event loop: timer lists, what happens when a
  * timer expires, and how long poll() may sleep.
  *
- * Each kind of wait has one timeout for everyone, so a list kept in the
- * order the waits started is in the order they expire: the first is the
- * next deadline. Start, stop and "which is next" are all O(1); a heap would
- * be O(log n). A list is circular around its head, which is no timer: no
- * NULL checks for the first or the last.
+ * Each kind of wait has one timeout for everyone, so a list in the order
+ * the waits started is in the order they expire: start, stop and "which is
+ * next" are O(1). It is circular around its head, so no end is special.
  */
 #include "room.h"
 
@@ -69,19 +67,19 @@ void stop_timers(struct conn *c)
     timer_stop(&c->stall);
 }
 
-/* The timer that expires first, if it has expired: NULL otherwise. */
-static struct timer *expired(struct timer_list *list)
+/* When the first timer of a list expires; LLONG_MAX: the list is empty. */
+static long long next_deadline(const struct timer_list *list)
 {
-    struct timer *first = list->head.next;
-    return first != &list->head && first->since + list->timeout_ms <= now ? first : NULL;
+    const struct timer *first = list->head.next;
+    return first != &list->head ? first->since + list->timeout_ms : LLONG_MAX;
 }
 
 void expire_timers(void)
 {
     /* Idle: the client is told, leaves the room, and is closed politely. */
-    for (struct timer *t; (t = expired(&idle_timers));) {
-        struct conn *c = t->conn;
-        timer_stop(t);
+    while (next_deadline(&idle_timers) <= now) {
+        struct conn *c = idle_timers.head.next->conn;
+        timer_stop(&c->idle);
         send_to(c, msg_printf("error: no line from you for %ld s; bye", idle_timeout));
         leave_room(c, "idle");
         c->closing = true;
@@ -89,21 +87,14 @@ void expire_timers(void)
     }
     /* Stalled: output has not moved for write_timeout, or, once all is sent,
      * the client has not closed its side. Either way it is not reading. */
-    for (struct timer *t; (t = expired(&stall_timers));) {
-        struct conn *c = t->conn;
-        timer_stop(t);
+    while (next_deadline(&stall_timers) <= now) {
+        struct conn *c = stall_timers.head.next->conn;
+        timer_stop(&c->stall);
         log_msg("%s: no progress for %ld s; dropping it", c->peer, write_timeout);
         if (c->in_room)
             c->too_slow = true;         /* remove_closed() tells the room */
         c->want_close = true;
     }
-}
-
-/* When the first timer of a list expires; LLONG_MAX: the list is empty. */
-static long long next_deadline(const struct timer_list *list)
-{
-    const struct timer *first = list->head.next;
-    return first != &list->head ? first->since + list->timeout_ms : LLONG_MAX;
 }
 
 /* How long poll() may sleep: until the nearest deadline, or for ever (-1).

@@ -1,7 +1,6 @@
 /*
  * limits.c — what the server and each client may cost: every limit an
- * option, --max-clients, out of file descriptors (the spare fd), and input
- * buffers that an idle client does not hold.
+ * option, --max-clients, out of file descriptors, idle input buffers.
  */
 #include "room.h"
 
@@ -58,17 +57,18 @@ void limits_init(const char *argv0)
 
 /* ---- Input buffers -------------------------------------------------------- */
 
-/* An idle client holds no input buffer. A busy one gives it back after
- * every line, so that must not cost a malloc() and a free() per line:
- * emptied buffers wait here for the next client that reads. */
-enum { SPARE_BUFFERS = 64 };
-static char *spare_buffers[SPARE_BUFFERS];
-static size_t n_spare;
+/* An idle client holds no input buffer: it gives it back when it is empty.
+ * A busy one would then pay a malloc() and free() per line, so an emptied
+ * buffer waits here for the next reader. Clients are served one at a time:
+ * one spare does for all whose reads end with a whole line. */
+static char *spare_buffer;
 
 bool in_buffer(struct conn *c)
 {
-    if (!c->in)
-        c->in = n_spare > 0 ? spare_buffers[--n_spare] : malloc(IN_SIZE);
+    if (!c->in) {
+        c->in = spare_buffer ? spare_buffer : malloc(IN_SIZE);
+        spare_buffer = NULL;
+    }
     if (!c->in) {
         log_msg("%s: out of memory for its input", c->peer);
         c->want_close = true;
@@ -78,12 +78,10 @@ bool in_buffer(struct conn *c)
 
 void in_buffer_done(struct conn *c)
 {
-    if (!c->in)
-        return;
-    if (n_spare < SPARE_BUFFERS)
-        spare_buffers[n_spare++] = c->in;
-    else
+    if (spare_buffer)
         free(c->in);
+    else
+        spare_buffer = c->in;
     c->in = NULL;
     c->in_len = 0;
 }
@@ -125,11 +123,10 @@ bool may_stay(int fd)
 }
 
 /* accept() said EMFILE or ENFILE: out of file descriptors. The client would
- * stay in the backlog, and poll() would wake us for it again at once,
- * forever: a busy loop. So free the spare fd, accept with it, turn the
- * client away, and take the spare back. True if one was turned away: try
- * the next. (At the limit, accept() says EMFILE even when nobody is
- * waiting: only the second accept() tells us which.) */
+ * stay in the backlog and poll() would wake us for it at once, forever: a
+ * busy loop. So free the spare fd, accept with it, turn the client away,
+ * and take the spare back. True if one was turned away: try the next. (At
+ * the limit accept() fails even with nobody waiting: the second tells.) */
 bool out_of_fds(int listener)
 {
     int fd = -1, err = errno;
@@ -141,17 +138,13 @@ bool out_of_fds(int listener)
             turn_away(fd, "out of file descriptors");
         spare_fd = open("/dev/null", O_RDONLY);
     }
-    if (fd >= 0)
-        return true;
-    if (err == EMFILE || err == ENFILE) {
-        /* No spare: stop polling the listener until a client leaves. */
-        log_msg("accept failed: %s; not accepting until a client leaves",
-                strerror(err));
-        listener_paused = true;
-    } else if (err != EAGAIN && err != EWOULDBLOCK) {
+    if (fd < 0 && (err == EMFILE || err == ENFILE)) {
+        log_msg("accept failed: %s; not accepting until a client leaves", strerror(err));
+        listener_paused = true;         /* no spare helped: wait for a leaver */
+    } else if (fd < 0 && err != EAGAIN && err != EWOULDBLOCK) {
         log_msg("accept failed: %s", strerror(err));
     }
-    return false;
+    return fd >= 0;
 }
 
 /* Clients have left, so descriptors are free again. */
@@ -162,11 +155,8 @@ void fds_freed(void)
         spare_fd = open("/dev/null", O_RDONLY);
 }
 
-/* At exit: give back what is held in reserve. */
+/* At exit: valgrind should find nothing held. */
 void limits_free(void)
 {
-    while (n_spare > 0)
-        free(spare_buffers[--n_spare]);
-    if (spare_fd >= 0)
-        close(spare_fd);
+    free(spare_buffer);
 }

@@ -48,28 +48,10 @@ void catch_signals(void)
     signal(SIGUSR2, SIG_IGN);
 }
 
-/* Stop accepting, tell everyone, and let every queue drain (what_next()
- * does the polite close once a queue is empty). main() exits when the last
- * client is gone, or at the drain deadline. */
-static void begin_shutdown(void)
-{
-    size_t queued = 0;
-    for (size_t i = 0; i < n_conns; i++)
-        queued += conns[i]->q_cost;
-    log_msg("shutting down: %zu clients, %zu bytes queued; %ld s to drain",
-            n_conns, queued, drain_timeout);
-    shutting_down = true;
-    drain_deadline = now + drain_timeout * 1000;
-    broadcast(msg_printf("* server shutting down"), NULL);
-    for (size_t i = 0; i < n_conns; i++) {
-        conns[i]->in_room = false;      /* no "left" notices from here on */
-        conns[i]->closing = true;
-        what_next(conns[i]);
-    }
-}
-
 /* Called when poll() finds bytes in the signal pipe: one byte per signal.
- * Returns the listener, or -1 once it is closed: no newcomers from now on. */
+ * The first begins the shutdown: close the listener (no newcomers), tell
+ * everyone, and let every queue drain; what_next() closes each client
+ * politely once its queue is empty. Returns the listener, or -1. */
 int on_signal_pipe(int listener)
 {
     static int signals;
@@ -83,17 +65,27 @@ int on_signal_pipe(int listener)
     }
     if (signals != 1 || shutting_down)
         return listener;
+    size_t queued = 0;
+    for (size_t i = 0; i < n_conns; i++)
+        queued += conns[i]->q_cost;
+    log_msg("shutting down: %zu clients, %zu bytes queued; %ld s to drain",
+            n_conns, queued, drain_timeout);
+    shutting_down = true;
+    drain_deadline = now + drain_timeout * 1000;
     close(listener);
-    begin_shutdown();
+    broadcast(msg_printf("* server shutting down"), NULL);
+    for (size_t i = 0; i < n_conns; i++) {
+        conns[i]->in_room = false;      /* no "left" notices from here on */
+        conns[i]->closing = true;
+        what_next(conns[i]);
+    }
     return -1;
 }
 
-/* Shutting down: done when the last client has gone, or after the
- * deadline, when whoever is left is marked to close (main() closes them).
- * Returns the exit status then (0: no byte queued for a client was dropped
- * by us); -1 while draining goes on, or before any shutdown. "After": at
- * the deadline itself poll() has just said which sockets take more, so
- * even --drain-timeout 0 makes one try to send. */
+/* Shutting down: done when the last client has gone, or just after the
+ * deadline (so even --drain-timeout 0 makes one try to send), when whoever
+ * is left is marked to close. The exit status then: 0 if no byte queued
+ * for a client was dropped by us. -1: not done, or not shutting down. */
 int drain_status(void)
 {
     if (!shutting_down)
