@@ -9,11 +9,13 @@
  *   2. replies         {"jsonrpc":"2.0", "result" or "error", "id"}
  *   3. methods         ping, echo, subtract, sum, get_data, notify_*, update
  *   4. one request     check it, call the method, no answer to a notification
- *   5. one line        check the bytes (given below), parse, request or batch
+ *   5. one line        check the bytes (given: line-check.c), parse, request
+ *                      or batch
  * Until then rpc_handle_line() answers nothing, so every test fails with a
  * reason: `make grade L=03`.
  */
 #include "rpc.h"
+#include "line-check.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -65,76 +67,13 @@ bool rpc_exact_numbers(cJSON *item)
     return true;
 }
 
-/* ---- 5. The bytes of a line (given: pasted from the lesson) -------------- */
-
-/* Is s[0..len) valid UTF-8? cJSON does not check: it would copy broken
- * bytes into its strings and print them back out. */
-static bool valid_utf8(const unsigned char *s, size_t len)
-{
-    size_t i = 0;
-    while (i < len) {
-        unsigned char lead = s[i];
-        size_t more;                /* continuation bytes after the lead */
-        unsigned long code, least;  /* the code point; its shortest form */
-        if (lead < 0x80) {
-            i++;
-            continue;
-        } else if ((lead & 0xE0) == 0xC0) {
-            more = 1, code = lead & 0x1F, least = 0x80;
-        } else if ((lead & 0xF0) == 0xE0) {
-            more = 2, code = lead & 0x0F, least = 0x800;
-        } else if ((lead & 0xF8) == 0xF0) {
-            more = 3, code = lead & 0x07, least = 0x10000;
-        } else {
-            return false;
-        }
-        if (len - i <= more)
-            return false;           /* cut short by the end of the line */
-        for (size_t k = 1; k <= more; k++) {
-            if ((s[i + k] & 0xC0) != 0x80)
-                return false;
-            code = code << 6 | (s[i + k] & 0x3F);
-        }
-        if (code < least || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF))
-            return false;           /* overlong, too big, or a surrogate */
-        i += more + 1;
-    }
-    return true;
-}
-
-/* Bytes that cJSON would accept but should not: NULL if the line is fine,
- * else what is wrong (sent back as the error's data). RFC 8259: between
- * tokens TAB and CR are whitespace; inside a string every control character
- * must be escaped ("\t"), yet cJSON copies a raw one into the string. */
-static const char *check_bytes(const char *line, size_t len)
-{
-    bool in_string = false;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char b = (unsigned char)line[i];
-        if (b == 0)
-            return "NUL byte in the line";
-        if (b < 0x20 && (in_string || (b != '\t' && b != '\r')))
-            return in_string ? "control character in a string" : "control character in the line";
-        if (b == '"') {
-            in_string = !in_string;
-        } else if (b == '\\' && in_string && i + 1 < len) {
-            /* cJSON strings are C strings: "a\u0000b" would quietly become "a". */
-            if (len - i >= 6 && memcmp(line + i + 1, "u0000", 5) == 0)
-                return "\\u0000 in a string is not supported";
-            i++;                    /* skip the escaped character */
-        }
-    }
-    if (!valid_utf8((const unsigned char *)line, len))
-        return "invalid UTF-8";
-    return NULL;
-}
-
 /* ---- Yours: sections 2, 3 and 4, then these two ------------------------- */
 
 int rpc_handle_line(const char *line, size_t len, char **reply)
 {
     /* A first checkpoint: parse with cJSON_ParseWithLengthOpts and print the
-     * tree back with cJSON_PrintUnformatted (never cJSON_Print: newlines). */
+     * tree back with cJSON_PrintUnformatted (never cJSON_Print: newlines).
+     * line-check.h gives is_blank() too: a blank line asks nothing. */
     const char *bad = check_bytes(line, len);      /* NULL: the bytes are fine */
     (void)bad;
     *reply = NULL;                                  /* nothing to send, yet */
