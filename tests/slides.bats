@@ -224,7 +224,7 @@ $output"
     assert_output --partial "is the first"
 }
 
-@test "slides: make diff shows server.c first, new files from /dev/null, a summary; no L= is a usage line" {
+@test "slides: make diff shows server.c first, new files from /dev/null, a summary with the typed lines; no L= is a usage line" {
     run "$REPO/slides/tools/lesson-diff.sh" 05
     assert_success
     assert_line --index 0 "--- lessons/04-chat-broadcast/server.c"
@@ -232,6 +232,10 @@ $output"
     assert_line "+++ lessons/05-shutdown-timeouts-limits/shutdown.c"
     assert_line --regexp '^lessons/04-chat-broadcast -> lessons/05-shutdown-timeouts-limits: \+[0-9]+ -[0-9]+$'
     assert_line --regexp '^ lessons/05-shutdown-timeouts-limits/chat.c +unchanged$'
+    # Files the grade plan gives ready-made are marked, and not counted as typed.
+    assert_line --regexp '^ lessons/05-shutdown-timeouts-limits/room.h +\+[0-9]+ -[0-9]+ \(given\)$'
+    assert_line --regexp '^ lessons/05-shutdown-timeouts-limits/shutdown.c +\+[0-9]+ -0 \(new\)$'
+    assert_line --regexp '^typed: \+[0-9]+ -[0-9]+ \(the files marked given come ready-made: make start L=05\)$'
     run make -s -C "$REPO" diff
     assert_failure
     assert_line --index 0 --partial "usage: make diff L=NN"

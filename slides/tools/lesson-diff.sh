@@ -37,11 +37,17 @@ fi
 [ -n "$prev" ] || { echo "lesson-diff: lesson $n is the first; nothing to diff against" >&2; exit 2; }
 
 shopt -s nullglob
+# The files `make start L=NN` hands a student ready-made (the "given" line of
+# tests/grade/NN-name.start) are pasted and read aloud in class, not typed:
+# the summary marks them, and counts the typed lines apart.
+given=' '
+plan=tests/grade/${this##*/}.start
+[ -f "$plan" ] && given=" $(sed -n 's/^given //p' "$plan" | tr '\n' ' ') "
 # server.c first: it is what the instructor types; then the rest by name.
 files="server.c $(for f in "$this"/*.[ch]; do f=${f##*/}; [ "$f" = server.c ] || echo "$f"; done | sort)"
 status=0
 stat=''
-total_added=0 total_removed=0
+total_added=0 total_removed=0 typed_added=0 typed_removed=0
 for f in $files; do
     a=$prev/$f b=$this/$f label=$prev/$f
     [ -f "$a" ] || { a=/dev/null; label=/dev/null; }
@@ -54,8 +60,17 @@ for f in $files; do
     added=$((added - 1)) removed=$((removed - 1))     # not the ---/+++ lines
     [ "$a" = /dev/null ] && removed=0
     total_added=$((total_added + added)) total_removed=$((total_removed + removed))
-    stat+=$(printf ' %-52s +%d -%d%s' "$b" "$added" "$removed" "$([ "$a" = /dev/null ] && echo ' (new)')")$'\n'
+    note=''
+    [ "$a" = /dev/null ] && note='new'
+    case $given in
+    *" $f "*) note="${note:+$note, }given" ;;
+    *) typed_added=$((typed_added + added)) typed_removed=$((typed_removed + removed)) ;;
+    esac
+    stat+=$(printf ' %-52s +%d -%d%s' "$b" "$added" "$removed" "${note:+ ($note)}")$'\n'
 done
 printf '\n%s %s\n' "$prev -> $this:" "+$total_added -$total_removed"
 printf '%s' "$stat"
+[ "$given" = ' ' ] ||
+    printf 'typed: +%d -%d (the files marked given come ready-made: make start L=%s)\n' \
+        "$typed_added" "$typed_removed" "$n"
 exit $status
