@@ -31,6 +31,7 @@
 
 enum {
     WRITE_BATCH = 16,           /* messages per writev(); POSIX allows >= 16 */
+    QUEUE_KEEP = 16,            /* slots an empty queue keeps (an idle client's cost) */
 };
 
 /* ---- 1. Messages ---------------------------------------------------------- */
@@ -123,10 +124,12 @@ static void queue_pop(struct conn *c)
     msg_unref(c->queue[c->q_head]);
     c->q_head++;
     c->q_sent = 0;
-    if (--c->q_count == 0) {    /* empty: give the array back (idle = cheap) */
+    if (--c->q_count == 0)
+        c->q_head = 0;
+    if (c->q_count == 0 && c->q_cap > QUEUE_KEEP) {     /* a burst grew it */
         free(c->queue);
         c->queue = NULL;
-        c->q_head = c->q_cap = 0;
+        c->q_cap = 0;
     }
 }
 
