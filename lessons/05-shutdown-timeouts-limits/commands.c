@@ -3,7 +3,7 @@
  * client's input (handle_lines, at the end), and each line does what it
  * says: /nick /who /msg /me /help /quit, or plain text for the room.
  * chat.c parses the line; this file only uses the room (room.h). It is
- * pasted and explained, not typed: the lesson is room.c and server.c.
+ * pasted and explained, not typed: the lesson is in server.c and the new files.
  */
 #include "room.h"
 
