@@ -93,6 +93,17 @@ assert_server_sleeps() {
     assert_line --index -1 "* server shutting down"
 }
 
+@test "05: a client dropped by --write-timeout during the drain makes the exit status 1, not 0" {
+    start_server $LESSON --write-timeout 1 --drain-timeout 600 --max-queue 67108864
+    connect_never_reading guest1
+    send_numbered_lines 40000
+    kill -TERM "$SERVER_PID"
+    wait_for_log "no progress for 1 s; dropping it"
+    server_exits 1                        # 1: its queued lines were never sent
+    exec 5>&-
+    wait_for_log "drained: every client is gone"
+}
+
 @test "05: a second SIGINT during the drain exits at once; no new clients meanwhile" {
     start_server $LESSON --drain-timeout 600 --max-queue 67108864
     connect_never_reading guest1

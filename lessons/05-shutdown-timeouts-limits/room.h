@@ -95,7 +95,7 @@ void handle_lines(struct conn *c);
 extern long max_clients, max_line, max_queue, idle_timeout, write_timeout, drain_timeout;
 extern const struct cli_number limit_options[];
 extern const size_t n_limit_options;
-void limits_init(const char *argv0);   /* exits 2 if they do not fit */
+void limits_init(const char *argv0);    /* exits 2 if they do not fit */
 bool may_stay(int fd);                  /* false: turned away (--max-clients) */
 bool out_of_fds(int listener);          /* accept() said EMFILE: true if one was turned away */
 void fds_freed(void);                   /* clients left: accept again */
@@ -121,9 +121,10 @@ int poll_timeout(void);                 /* reads the clock: ms until the next de
 /* shutdown.c: signals, the self-pipe, the drain. */
 extern int signal_pipe[2];
 extern bool shutting_down;
+extern bool drain_lost;                 /* a client closed with lines unsent */
 extern long long drain_deadline;
 void catch_signals(void);
-int on_signal_pipe(int listener);      /* the listener, or -1 once shutting down */
+int on_signal_pipe(int listener);       /* the listener, or -1 once shutting down */
 int drain_status(void);                 /* exit status once drained, or -1 */
 
 #endif

@@ -200,6 +200,8 @@ static void remove_closed(void)
         struct conn *c = conns[i];
         if (c->want_close) {
             trace("close fd %d", c->fd);
+            if (shutting_down && c->q_count > 0)
+                drain_lost = true;      /* shutdown.c: the exit status says so */
             close(c->fd);
             stop_timers(c);
             queue_free(c);

@@ -19,6 +19,7 @@
 
 int signal_pipe[2];
 bool shutting_down;
+bool drain_lost;
 long long drain_deadline;
 
 static void on_signal(int sig)
@@ -84,15 +85,17 @@ int on_signal_pipe(int listener)
 
 /* Shutting down: done when the last client has gone, or just after the
  * deadline (so even --drain-timeout 0 makes one try to send), when whoever
- * is left is marked to close. The exit status then: 0 if no byte queued
- * for a client was dropped by us. -1: not done, or not shutting down. */
+ * is left is marked to close. The exit status then: 0 if every line queued
+ * for a client was sent, 1 if one was closed with lines unsent (the write
+ * timeout, too slow, or now). -1: not done, or not shutting down. */
 int drain_status(void)
 {
     if (!shutting_down)
         return -1;
     if (n_conns == 0) {
-        log_msg("drained: every client is gone; exiting");
-        return 0;
+        log_msg("drained: every client is gone%s; exiting",
+                drain_lost ? ", some with lines unsent" : "");
+        return drain_lost ? 1 : 0;
     }
     if (now <= drain_deadline)
         return -1;
@@ -103,5 +106,5 @@ int drain_status(void)
     }
     log_msg("drain deadline: closing %zu clients, %zu messages unsent; exiting",
             n_conns, unsent);
-    return unsent == 0 ? 0 : 1;
+    return unsent == 0 && !drain_lost ? 0 : 1;
 }
