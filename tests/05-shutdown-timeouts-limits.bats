@@ -234,6 +234,12 @@ assert_server_sleeps() {
     assert_output "$(printf '%s\nguest1 (private): %s\nerror: line longer than 100 bytes' "$(welcome guest1)" "${line:12}")"
 }
 
+@test "05: --max-line 16: /who still makes sense when no name fits the limit" {
+    start_server $LESSON --max-line 16
+    run client send '/who\n' lines 2
+    assert_line --index 1 "in the room (1): 1 more"
+}
+
 @test "05: --help lists every limit with its default; bad limits are refused" {
     run "$(lesson_dir "$LESSON")/server" --help
     assert_success

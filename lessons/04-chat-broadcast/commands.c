@@ -40,7 +40,8 @@ static struct msg *who_is_here(void)
         listed++;
     }
     if (listed < count)
-        snprintf(line + len, sizeof line - (size_t)len, ", and %zu more", count - listed);
+        snprintf(line + len, sizeof line - (size_t)len, "%s %zu more",
+                 listed ? ", and" : "", count - listed);
     return msg_new(line, NULL, 0);
 }
 

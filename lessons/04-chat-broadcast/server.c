@@ -18,7 +18,7 @@
  *      on_readable      one read() for one client
  *   2. accept_clients   a newcomer gets a name and a welcome
  *      remove_closed    departures are announced, then closed
- *   3. main             the event loop, unchanged from lesson 02
+ *   3. main             the event loop, as in lesson 02 (but read and write in one turn)
  */
 #include "room.h"
 

@@ -170,7 +170,7 @@ bool send_queue(struct conn *c)
         if (n > 0)
             timer_start(&stall_timers, &c->stall);   /* progress: wait anew */
         size_t left = (size_t)n;
-        while (left > 0 && c->q_count > 0) {     /* an empty queue has no array */
+        while (left > 0 && c->q_count > 0) {     /* queue_pop() may free the array */
             size_t rest = c->queue[c->q_head]->len - c->q_sent;
             if (left < rest) {
                 c->q_sent += left;

@@ -257,12 +257,12 @@ int main(int argc, char **argv)
         /* Sleep until a socket is ready or the nearest deadline comes. */
         int timeout = poll_timeout();   /* deadlines.c: it reads the clock */
         int ready = poll(pfds, n + 2, timeout);
-        now = clock_ms();
         if (ready < 0) {
             if (errno == EINTR)
                 continue;               /* a signal interrupted us: go round */
             die("poll: %s", strerror(errno));
         }
+        now = clock_ms();
         trace_poll(pfds, n + 2, timeout, ready);
 
         /* Serve the clients that are ready. POLLHUP and POLLERR come even

@@ -104,7 +104,7 @@ int drain_status(void)
         unsent += conns[i]->q_count;
         conns[i]->want_close = true;
     }
-    log_msg("drain deadline: closing %zu clients, %zu messages unsent; exiting",
-            n_conns, unsent);
+    log_msg("drain deadline: closing %zu clients, %zu messages unsent%s; exiting",
+            n_conns, unsent, drain_lost ? ", some closed earlier with lines unsent" : "");
     return unsent == 0 && !drain_lost ? 0 : 1;
 }
