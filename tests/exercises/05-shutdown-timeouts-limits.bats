@@ -17,6 +17,7 @@ welcome() {
 @test "05 exercise 4: --max-per-ip: one connection too many from an address is turned away" {
     start_server $LESSON --max-per-ip 2
     bg_client a --timeout 30 sleep 30000
+    wait_for_log "as guest1"              # a is guest1: the kill below names it
     bg_client b --timeout 30 sleep 30000
     wait_for_log "as guest2"
     run client --timeout 5 eof
