@@ -103,8 +103,9 @@ int poll_timeout(void)
 {
     now = clock_ms();
     long long next = next_deadline(&idle_timers);
-    if (next_deadline(&stall_timers) < next)
-        next = next_deadline(&stall_timers);
+    long long stall = next_deadline(&stall_timers);
+    if (stall < next)
+        next = stall;
     if (shutting_down && drain_deadline + 1 < next)
         next = drain_deadline + 1;      /* drain_status() ends it *after* it */
     if (next == LLONG_MAX)
