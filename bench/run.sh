@@ -229,6 +229,9 @@ for s in 01-echo 02-line-framing 05-shutdown-timeouts-limits; do
     run idle $s 10000 "$(server_args $s)" --mode idle --conns 10000
 done
 
+# Idle expiry at scale (issue 22; ONLY=expiry): expiry.sh, results/expiry.tsv.
+if [ -z "$ONLY" ] || [[ ",$ONLY," == *",expiry,"* ]]; then ./expiry.sh; fi
+
 # ---- Medians ---------------------------------------------------------------
 # Per (case, server, x): the median of each column over the repeats, except
 # errors, which are added up: one error in any run is worth seeing.

@@ -75,6 +75,22 @@ static const char *bad_option(int argc, char **argv, bool missing_value)
     return arg;     /* a long option: "--bogus", "--port" */
 }
 
+/* True if arg is "--NAME=VALUE" (or a prefix of NAME, as getopt allows) for
+ * the option that takes no value that getopt just refused: "--trace=1".
+ * glibc then sets optopt to the option's value ('t'), as for an unknown
+ * "-t", and the BSDs report a missing value instead: only arg tells.      */
+static bool value_not_wanted(const struct option *longopts, const char *arg)
+{
+    const char *eq = strchr(arg, '=');
+    if (strncmp(arg, "--", 2) != 0 || !eq)
+        return false;
+    size_t len = (size_t)(eq - arg - 2);
+    for (const struct option *o = longopts; o->name; o++)
+        if (o->has_arg == no_argument && o->val == optopt && strncmp(o->name, arg + 2, len) == 0)
+            return true;
+    return false;
+}
+
 int cli_parse(int argc, char **argv, const char *about, struct cli *cli,
               const struct cli_number *extra, size_t n_extra)
 {
@@ -122,8 +138,13 @@ int cli_parse(int argc, char **argv, const char *about, struct cli *cli,
             break;
         case 't': trace_enabled = true; break;
         case 'h': usage(stdout); exit(0);
-        case ':': cli_usage_error("this option needs a value", bad_option(argc, argv, true));
-        case '?': cli_usage_error("unknown option", bad_option(argc, argv, false));
+        case ':':
+        case '?':
+            if (value_not_wanted(longopts, argv[optind - 1]))
+                cli_usage_error("this option takes no value", argv[optind - 1]);
+            if (c == ':')
+                cli_usage_error("this option needs a value", bad_option(argc, argv, true));
+            cli_usage_error("unknown option", bad_option(argc, argv, false));
         default:
             if (c >= FIRST_TEXT) {
                 const struct cli_text *t = &cli->texts[c - FIRST_TEXT];

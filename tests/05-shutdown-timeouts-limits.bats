@@ -311,6 +311,68 @@ teardown() {
     assert_success
 }
 
+@test "05: other people's lines are no sign of life: a silent reader is closed on time" {
+    start_server $LESSON --idle-timeout 1 --max-line 100 --max-queue 4096
+    # guest1 says eight short lines at once, every 200 ms, for 20 s. Each
+    # burst puts more than a sixteenth of --max-queue (256 bytes) in
+    # guest2's queue, so we stop reading guest2 until it is written: the
+    # back-pressure is caused by guest1, not by guest2. guest2 reads
+    # everything and says nothing: it is idle 1 s after it came. (When
+    # back-pressure stopped its idle clock and restarted it from zero,
+    # guest2 stayed for as long as guest1 talked.)
+    local ops=() i
+    for i in $(seq 1 100); do ops+=(send '1\n2\n3\n4\n5\n6\n7\n8\n' sleep 200); done
+    bg_client talker --timeout 30 "${ops[@]}"
+    wait_for_log "as guest1"
+    run client --timeout 10 eof
+    kill "$(cat "$BATS_TEST_TMPDIR/talker.pid")" 2>/dev/null || true
+    assert_success
+    assert_line --index -1 "error: no line from you for 1 s; bye"
+    wait_for_log "guest2 left (idle)"
+}
+
+# left_idle_count N: true once the log shows N clients closed as idle.
+left_idle_count() {
+    [ "$(grep -c ' left (idle)$' "$SERVER_LOG")" -eq "$1" ]
+}
+
+@test "05: many idle clients in one turn: the room gets one line for all, and a live client is answered" {
+    start_server $LESSON --idle-timeout 2 --max-line 100
+    # guest1 stays (an empty line every 200 ms) and watches the room.
+    local ops=() i fd fds=() line
+    for i in $(seq 1 100); do ops+=(send '\n' sleep 200); done
+    bg_client watcher --timeout 30 "${ops[@]}"
+    wait_for_log "as guest1"
+    # Twenty silent clients arrive while the server is stopped: it accepts
+    # them all in one turn, so their idle deadlines are the same, and they
+    # expire in one turn too.
+    kill -STOP "$SERVER_PID"
+    for i in $(seq 1 20); do
+        exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
+        fds+=("$fd")
+    done
+    kill -CONT "$SERVER_PID"
+    wait_for_log "as guest21"
+    wait_until left_idle_count 20 || fail "not all closed as idle: $(cat "$SERVER_LOG")"
+    # A newcomer is answered at once, and the room is guest1 and itself.
+    run client send '/who\n' lines 2
+    assert_line --index 1 "in the room (2): guest1, guest22"
+    # guest1 heard of the twenty in one line, cut to fit --max-line.
+    wait_until grep -q 'left (idle)' "$BATS_TEST_TMPDIR/watcher"
+    kill "$(cat "$BATS_TEST_TMPDIR/watcher.pid")"
+    run grep 'left (idle)' "$BATS_TEST_TMPDIR/watcher"
+    assert_output "* 20 people left (idle): guest2, guest3, guest4, and 17 more"
+    # Each of the twenty was told, and did not hear of the others.
+    for fd in "${fds[@]}"; do
+        line=
+        while [ "$line" != "error: no line from you for 2 s; bye" ]; do
+            read -r -t 5 -u "$fd" line || fail "no error line; last: $line"
+            [[ $line != *left* ]] || fail "a leaver heard: $line"
+        done
+        exec {fd}>&-
+    done
+}
+
 @test "05: a client reading at full speed is not dropped when a burst lands in one turn" {
     [ -r /proc/net/tcp ] || skip "needs Linux /proc/net/tcp to see the burst has arrived"
     start_server $LESSON
@@ -339,14 +401,18 @@ teardown() {
         skip "peak RSS means nothing under AddressSanitizer (its shadow memory, its quarantine)"
     exec 5<>"/dev/tcp/127.0.0.1/$PORT"
     wait_for_log "as guest1"
-    local before after
+    # Twenty fast readers beside it get every line too: their queues fill
+    # and empty in the same turn, and must not add a burst's array each.
+    local before after i
+    for i in $(seq 1 20); do bg_client "reader$i" --timeout 120 eof; done
+    wait_until joined_count 21
     before=$(awk '/^VmHWM:/ { print $2 }' "/proc/$SERVER_PID/status")
     bg_client flood --timeout 120 repeat 20000000 'x\n'
     wait_for_log "guest1 left (too slow to keep up)"
     after=$(awk '/^VmHWM:/ { print $2 }' "/proc/$SERVER_PID/status")
     kill "$(cat "$BATS_TEST_TMPDIR/flood.pid")"
     exec 5>&-
-    echo "1 stalled client: peak RSS grew $((after - before)) KiB" >&3
+    echo "1 stalled client, 20 fast readers: peak RSS grew $((after - before)) KiB" >&3
     [ $((after - before)) -le $((256 + 256)) ] || fail "peak RSS grew $((after - before)) KiB"
 }
 

@@ -49,6 +49,14 @@ loadgen() {
     assert_output --partial '50 of 50 connections open at the end'
 }
 
+@test "bench: expiry sees 05 close 20 silent clients, each told why, while a live client is answered" {
+    start_server 05-shutdown-timeouts-limits --idle-timeout 1
+    run "$REPO/bench/expiry" --port "$PORT" --conns 20 --idle-timeout 1 --linger 5
+    assert_success
+    assert_output --partial '20 greeted, 20 closed (0 without being told), 0 still open'
+    assert_output --regexp 'result .* live_pings=[0-9]+ '
+}
+
 # start_yardstick PATH: start_server for a binary under bench/ (the
 # yardsticks are not lessons); skips when it is not built.
 start_yardstick() {

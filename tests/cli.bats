@@ -86,6 +86,22 @@ servers() {
     done
 }
 
+@test "cli: an option that takes no value, given one, is named as typed (--trace=1, not -t)" {
+    for l in $(servers); do
+        run "$REPO/lessons/$l/server" --trace=1
+        assert_failure 2
+        assert_line --index 0 "server: this option takes no value: --trace=1"
+        run "$REPO/lessons/$l/server" --help=yes
+        assert_failure 2
+        assert_line --index 0 "server: this option takes no value: --help=yes"
+    done
+    if [ -x "$REPO/lessons/03-rpc/rpc-client" ]; then
+        run "$REPO/lessons/03-rpc/rpc-client" --stdin=1 </dev/null
+        assert_failure 2
+        assert_line --index 0 "rpc-client: this option takes no value: --stdin=1"
+    fi
+}
+
 # ---- The lessons' clients parse options like the servers (common/cli.c).
 
 clients() {

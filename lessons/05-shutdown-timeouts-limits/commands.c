@@ -22,17 +22,17 @@ static struct conn *find_nick(const char *nick, size_t len)
     return NULL;
 }
 
-/* "in the room (3): guest1, alice, bob", cut short to fit one line. */
-static struct msg *who_is_here(void)
+/* head, then the names of the count clients that pick() picks, cut short
+ * to fit one line: "in the room (3): guest1, alice, and 1 more". /who and
+ * the idle summary (deadlines.c) use it, so both fit --max-line. */
+struct msg *names_line(const char *head, size_t count, bool (*pick)(const struct conn *c))
 {
-    size_t count = 0, listed = 0;
-    for (size_t i = 0; i < n_conns; i++)
-        count += conns[i]->in_room;
+    size_t listed = 0;
     char line[MSG_MAX];
     long limit = max_line < SERVER_LINE ? max_line : SERVER_LINE;
-    int len = snprintf(line, sizeof line, "in the room (%zu):", count);
+    int len = snprintf(line, sizeof line, "%s", head);
     for (size_t i = 0; i < n_conns; i++) {
-        if (!conns[i]->in_room)
+        if (!pick(conns[i]))
             continue;
         if (len + CHAT_NICK_MAX + 40 > limit)
             break;                      /* room for ", and 12345 more" */
@@ -44,6 +44,22 @@ static struct msg *who_is_here(void)
         snprintf(line + len, sizeof line - (size_t)len, "%s %zu more",
                  listed ? ", and" : "", count - listed);
     return msg_new(line, NULL, 0);
+}
+
+static bool in_room(const struct conn *c)
+{
+    return c->in_room;
+}
+
+/* "in the room (3): guest1, alice, bob" */
+static struct msg *who_is_here(void)
+{
+    size_t count = 0;
+    for (size_t i = 0; i < n_conns; i++)
+        count += conns[i]->in_room;
+    char head[32];
+    snprintf(head, sizeof head, "in the room (%zu):", count);
+    return names_line(head, count, in_room);
 }
 
 static const char help_text[] =

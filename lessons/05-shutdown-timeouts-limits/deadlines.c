@@ -9,6 +9,8 @@
 #include "room.h"
 
 #include <limits.h>
+#include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 /* The loop's clock: milliseconds on CLOCK_MONOTONIC, read once per turn.
@@ -46,19 +48,16 @@ void timer_start(struct timer_list *list, struct timer *t)
 }
 
 /* After what_next(): which of c's clocks run. Stall: while output waits.
- * Idle: only while we read c (on_readable restarts it on a whole line; bytes
- * alone would let a slowloris stay). While back-pressure holds c's input,
- * the wait is ours, not c's; reading again, it gets a full --idle-timeout. */
+ * Idle: from c's last whole line (on_readable; bytes alone would let a
+ * slowloris stay) until c closes its side or we close it. */
 void update_timers(struct conn *c)
 {
     if (c->q_count > 0 && !c->stall.next)
         timer_start(&stall_timers, &c->stall);
     else if (c->q_count == 0 && !c->discarding)
         timer_stop(&c->stall);
-    if (!c->want_read)
+    if (c->eof || c->closing)
         timer_stop(&c->idle);
-    else if (!c->idle.next)
-        timer_start(&idle_timers, &c->idle);
 }
 
 void stop_timers(struct conn *c)
@@ -74,17 +73,73 @@ static long long next_deadline(const struct timer_list *list)
     return first != &list->head ? first->since + list->timeout_ms : LLONG_MAX;
 }
 
+/* Is a whole line from c waiting for us to read it? In its input buffer
+ * (its own queue is long: back-pressure), or still in the kernel: recv()
+ * with MSG_PEEK looks at the bytes without taking them. */
+static bool line_waiting(struct conn *c)
+{
+    if (!in_buffer(c))
+        return false;                   /* out of memory: it is closed */
+    ssize_t n = recv(c->fd, c->in + c->in_len, IN_SIZE - c->in_len, MSG_PEEK);
+    bool waiting = memchr(c->in, '\n', c->in_len + (n > 0 ? (size_t)n : 0)) != NULL;
+    if (c->in_len == 0)
+        in_buffer_done(c);              /* it had none: give it back */
+    return waiting;
+}
+
+/* Told it is idle this turn, not yet announced: closing, but still in the
+ * room (every other way out leaves the room first). */
+static bool idle_now(const struct conn *c)
+{
+    return c->closing && c->in_room;
+}
+
+/* This turn's idle clients leave the room. One leaves as anyone does,
+ * "* guest7 left (idle)"; several get one line, "* 3 people left (idle):
+ * guest7, guest8, guest9", cut like /who's: hundreds of lines, to each
+ * of the others, would fill every queue at once. */
+static void idle_leave(size_t count)
+{
+    char head[64];
+    snprintf(head, sizeof head, "* %zu people left (idle):", count);
+    struct msg *all = count > 1 ? names_line(head, count, idle_now) : NULL;
+    for (size_t i = 0; i < n_conns; i++) {
+        struct conn *c = conns[i];
+        if (!idle_now(c))
+            continue;
+        if (count == 1) {
+            leave_room(c, "idle");
+        } else {
+            c->in_room = false;
+            log_msg("%s: %s left (idle)", c->peer, c->nick);
+        }
+    }
+    broadcast(all, NULL);
+}
+
 void expire_timers(void)
 {
-    /* Idle: the client is told, leaves the room, and is closed politely. */
+    /* Idle: the client is told and closed politely; the room hears of this
+     * turn's idle clients at once. The rule: a client is idle when we have
+     * read no line from it for --idle-timeout; back-pressure never stops or
+     * restarts that clock, but a line of its own still waiting unread when
+     * it runs out means the silence was ours, not the client's, and the
+     * clock starts again. */
+    size_t idle = 0;
     while (next_deadline(&idle_timers) <= now) {
         struct conn *c = idle_timers.head.next->conn;
+        if (line_waiting(c)) {
+            timer_start(&idle_timers, &c->idle);
+            continue;
+        }
         timer_stop(&c->idle);
         send_to(c, msg_printf("error: no line from you for %ld s; bye", idle_timeout));
-        leave_room(c, "idle");
         c->closing = true;
         what_next(c);
+        idle++;
     }
+    if (idle > 0)
+        idle_leave(idle);
     /* Stalled: output has not moved for write_timeout, or, once all is sent,
      * the client has not closed its side. Either way it is not reading. */
     while (next_deadline(&stall_timers) <= now) {

@@ -39,7 +39,7 @@ static int spare_fd = -1;       /* an fd held in reserve: see out_of_fds */
 
 /* The limits must fit each other: a queue must hold two of the longest
  * lines the server may queue: a relayed line with every byte shown as two
- * (commands.c), /who (cut to max_line) or /help (under HELP_MAX). */
+ * (commands.c), /who or the idle summary (cut to max_line), /help (< HELP_MAX). */
 void limits_init(const char *argv0)
 {
     idle_timers.timeout_ms = idle_timeout * 1000;

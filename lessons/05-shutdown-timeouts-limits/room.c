@@ -96,7 +96,11 @@ static void queue_push(struct conn *c, struct msg *m)
         c->too_slow = true;             /* remove_closed() drops it this turn */
     if (c->too_slow || c->want_close)
         return;
-    if (c->q_head + c->q_count == c->q_cap) {     /* no room at the end */
+    /* No room at the end: write first. A fast reader takes what waits, so
+     * a burst that lands in one turn does not grow every reader's array. */
+    if (c->q_head + c->q_count == c->q_cap && c->q_count > 0 && !send_queue(c))
+        return;                         /* it failed: want_close */
+    if (c->q_head + c->q_count == c->q_cap) {     /* still no room at the end */
         if (c->q_head > c->q_cap / 2) {           /* mostly sent: slide down */
             memmove(c->queue, c->queue + c->q_head, c->q_count * sizeof *c->queue);
             c->q_head = 0;

@@ -88,8 +88,9 @@ static inline bool try_again_later(int err)
     return err == EAGAIN || err == EWOULDBLOCK || err == EINTR;
 }
 
-/* commands.c: run every whole line waiting in c->in. */
+/* commands.c: run every whole line waiting in c->in; a line of names. */
 void handle_lines(struct conn *c);
+struct msg *names_line(const char *head, size_t count, bool (*pick)(const struct conn *c));
 
 /* limits.c: every limit is an option (--help lists them). */
 extern long max_clients, max_line, max_queue, idle_timeout, write_timeout, drain_timeout;
