@@ -94,8 +94,8 @@ same_as_sent() {
     # and reads everything. Two at once, with different bytes: the rest of
     # an echo left in the shared buffer is overwritten by the other's reads.
     local a b pid_a pid_b
-    a=$(printf '%63s' '' | tr ' ' a)
-    b=$(printf '%63s' '' | tr ' ' b)
+    a=$(printf '%63s' '' | tr ' ' A)
+    b=$(printf '%63s' '' | tr ' ' B)
     client --timeout $((${WAIT_SECONDS:-10} * 3)) flood 67108864 "$a\\n" shut eof \
         >"$BATS_TEST_TMPDIR/a" 2>"$BATS_TEST_TMPDIR/a.err" 3>&- &
     pid_a=$!

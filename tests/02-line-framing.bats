@@ -156,17 +156,17 @@ setup() {
     # reads everything. Lines of 100 bytes, so that each read() the server
     # does is answered by one write() of its own.
     local x wrote
-    x=$(printf '%99s' '' | tr ' ' x)
-    client --timeout $((${WAIT_SECONDS:-10} * 3)) flood 67108864 "$x\\n" shut eof \
+    x=$(printf '%99s' '' | tr ' ' X)
+    client --timeout $((${WAIT_SECONDS:-10} * 3)) flood 67108864 "$x\\n" send '\n' shut eof \
         >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" || true
     wrote=$(sed -n 's/^flood: wrote \([0-9]*\) bytes$/\1/p' "$BATS_TEST_TMPDIR/err")
     [ -n "$wrote" ] || fail "the client failed: $(cat "$BATS_TEST_TMPDIR/err")"
-    # What it sent: $x and a newline over and over, cut at $wrote bytes; the
-    # cut line is answered at EOF.
+    # What it sent: $x and a newline over and over, cut at $wrote bytes, and
+    # a newline that ends the line it cut (or sends an empty one).
     awk -v n="$wrote" -v x="$x" 'BEGIN {
         for (i = 1; i <= int(n / 100); i++) printf "line %d, 99 bytes: %s\n", i, x
         r = n % 100
-        if (r) printf "line %d, %d byte%s: %s\n", i, r, r == 1 ? "" : "s", substr(x, 1, r) }' \
+        printf "line %d, %d byte%s: %s\n", i, r, r == 1 ? "" : "s", substr(x, 1, r) }' \
         >"$BATS_TEST_TMPDIR/want"
     if ! cmp -s "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/out"; then
         local at     # (cmp says "line N" where they first differ)
