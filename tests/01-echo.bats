@@ -59,7 +59,7 @@ setup() {
 @test "01: a client that never reads is pushed back and does not stall others" {
     # 64 MiB is far more than the kernel buffers between us and the server:
     # flood can only finish if the server keeps reading without writing back.
-    client --timeout 30 flood 67108864 f sleep 5000 >/dev/null 2>"$BATS_TEST_TMPDIR/flood" 3>&- &
+    client --timeout 30 flood 67108864 f pause 5000 >/dev/null 2>"$BATS_TEST_TMPDIR/flood" 3>&- &
     local flooder=$!
     wait_until grep -q 'flood: wrote' "$BATS_TEST_TMPDIR/flood"
     run cat "$BATS_TEST_TMPDIR/flood"
@@ -72,9 +72,57 @@ setup() {
     kill "$flooder"
 }
 
+# same_as_sent NAME TEXT: client NAME (a flood, below) sent TEXT over and
+# over, cut at the count it printed; it must have got exactly that back.
+same_as_sent() {
+    local got=$BATS_TEST_TMPDIR/$1 wrote
+    wrote=$(sed -n 's/^flood: wrote \([0-9]*\) bytes$/\1/p' "$got.err")
+    [ -n "$wrote" ] || fail "client $1 failed: $(cat "$got.err")"
+    yes "$2" | head -c "$wrote" >"$got.sent"
+    if ! cmp -s "$got.sent" "$got"; then
+        local at     # (cmp says "byte N", or "char N", where they first differ)
+        at=$(cmp "$got.sent" "$got" 2>&1 | sed -n -e 's/.* byte \([0-9]*\).*/, different from byte \1 on/p' \
+            -e 's/.* char \([0-9]*\).*/, different from byte \1 on/p')
+        fail "client $1 sent $wrote bytes and got $(wc -c <"$got" | tr -d ' ') back$at $(grep '^tcpc:' "$got.err")"
+    fi
+}
+
+@test "01: slow readers get every byte back, and only their own (short writes)" {
+    # Each client writes without reading until the server stops reading it:
+    # by then its echo has filled the server's socket, and a write() took
+    # only part of what it was offered (a short write). Then it half-closes
+    # and reads everything. Two at once, with different bytes: the rest of
+    # an echo left in the shared buffer is overwritten by the other's reads.
+    local a b pid_a pid_b
+    a=$(printf '%63s' '' | tr ' ' A)
+    b=$(printf '%63s' '' | tr ' ' B)
+    client --timeout $((${WAIT_SECONDS:-10} * 3)) flood 67108864 "$a\\n" shut eof \
+        >"$BATS_TEST_TMPDIR/a" 2>"$BATS_TEST_TMPDIR/a.err" 3>&- &
+    pid_a=$!
+    client --timeout $((${WAIT_SECONDS:-10} * 3)) flood 67108864 "$b\\n" shut eof \
+        >"$BATS_TEST_TMPDIR/b" 2>"$BATS_TEST_TMPDIR/b.err" 3>&- &
+    pid_b=$!
+    wait "$pid_a" || true
+    wait "$pid_b" || true
+    same_as_sent a "$a"
+    same_as_sent b "$b"
+}
+
 @test "01: clients that reset the connection (RST) do not hurt the server" {
     client send 'hello' rst
     client flood 1000000 f rst 2>/dev/null        # reset while an echo is pending
+    run client send 'alive\n' read 6
+    assert_output "alive"
+}
+
+@test "01: a client gone before its echo is written does not kill the server (SIGPIPE)" {
+    # The server is stopped while the client sends, half-closes and resets
+    # the connection, so the echo is written to a connection that is gone:
+    # write() fails with EPIPE, and raises SIGPIPE, which kills by default.
+    kill -STOP "$SERVER_PID"
+    run client send 'hello\n' shut rst
+    kill -CONT "$SERVER_PID"
+    assert_success
     run client send 'alive\n' read 6
     assert_output "alive"
 }

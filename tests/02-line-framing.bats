@@ -73,6 +73,18 @@ setup() {
     assert_output "error: line longer than 4096 bytes"
 }
 
+@test "02: a client that goes on sending after the error is cut off after 1 MiB" {
+    # The polite close reads and drops what the client sends, but not for
+    # ever: after MAX_DISCARD bytes (1 MiB) the server closes anyway, and the
+    # client's next write() fails. (The client reads nothing, so the close
+    # resets the connection: even the error line is lost. That is the price
+    # of a client that will not stop.) 64 MiB is more than the kernel buffers.
+    run client send "$(printf '%5000s' '' | tr ' ' x)" flood 67108864 x
+    assert_failure 1
+    refute_output --partial "flood: wrote"
+    wait_for_log "line longer than 4096 bytes; closing"
+}
+
 @test "02: the limit holds for a last line at EOF too, and its \\r is dropped" {
     run client send "$(printf '%4097s' '' | tr ' ' x)" shut eof
     assert_output "error: line longer than 4096 bytes"
@@ -125,7 +137,7 @@ setup() {
 @test "02: a client that sends lines but never reads is pushed back, others go on" {
     # 64 MiB of short lines: their replies fill the buffers, the server stops
     # reading, and this client's writes stop long before 64 MiB.
-    client --timeout 30 flood 67108864 'ping\n' sleep 5000 >/dev/null 2>"$BATS_TEST_TMPDIR/flood" 3>&- &
+    client --timeout 30 flood 67108864 'ping\n' pause 5000 >/dev/null 2>"$BATS_TEST_TMPDIR/flood" 3>&- &
     local flooder=$!
     wait_until grep -q 'flood: wrote' "$BATS_TEST_TMPDIR/flood"
     run cat "$BATS_TEST_TMPDIR/flood"
@@ -135,6 +147,32 @@ setup() {
     run client send 'other client\n' lines 1
     assert_output "line 1, 12 bytes: other client"
     kill "$flooder"
+}
+
+@test "02: a slow reader gets every reply, byte for byte (short writes)" {
+    # The client writes lines without reading until the server stops reading
+    # it: by then replies fill the server's socket, and a write() took only
+    # part of what it was offered (a short write). Then it half-closes and
+    # reads everything. Lines of 100 bytes, so that each read() the server
+    # does is answered by one write() of its own.
+    local x wrote
+    x=$(printf '%99s' '' | tr ' ' X)
+    client --timeout $((${WAIT_SECONDS:-10} * 3)) flood 67108864 "$x\\n" send '\n' shut eof \
+        >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" || true
+    wrote=$(sed -n 's/^flood: wrote \([0-9]*\) bytes$/\1/p' "$BATS_TEST_TMPDIR/err")
+    [ -n "$wrote" ] || fail "the client failed: $(cat "$BATS_TEST_TMPDIR/err")"
+    # What it sent: $x and a newline over and over, cut at $wrote bytes, and
+    # a newline that ends the line it cut (or sends an empty one).
+    awk -v n="$wrote" -v x="$x" 'BEGIN {
+        for (i = 1; i <= int(n / 100); i++) printf "line %d, 99 bytes: %s\n", i, x
+        r = n % 100
+        printf "line %d, %d byte%s: %s\n", i, r, r == 1 ? "" : "s", substr(x, 1, r) }' \
+        >"$BATS_TEST_TMPDIR/want"
+    if ! cmp -s "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/out"; then
+        local at     # (cmp says "line N" where they first differ)
+        at=$(cmp "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/out" 2>&1 | sed -n 's/.* line \([0-9]*\).*/, different from reply \1 on/p')
+        fail "got $(wc -l <"$BATS_TEST_TMPDIR/out" | tr -d ' ') replies, $(wc -l <"$BATS_TEST_TMPDIR/want" | tr -d ' ') expected$at $(grep '^tcpc:' "$BATS_TEST_TMPDIR/err")"
+    fi
 }
 
 @test "02: clients that reset the connection (RST) do not hurt the server" {

@@ -277,7 +277,7 @@ rpc() {
 }
 
 @test "03: a client that sends requests but never reads is pushed back, others go on" {
-    client --timeout 30 flood 67108864 '{"jsonrpc":"2.0","method":"get_data","id":1}\n' sleep 5000 \
+    client --timeout 30 flood 67108864 '{"jsonrpc":"2.0","method":"get_data","id":1}\n' pause 5000 \
         >/dev/null 2>"$BATS_TEST_TMPDIR/flood" 3>&- &
     local flooder=$!
     wait_until grep -q 'flood: wrote' "$BATS_TEST_TMPDIR/flood"
@@ -287,6 +287,29 @@ rpc() {
     run rpc '{"jsonrpc":"2.0","method":"ping","id":1}'
     assert_output '{"jsonrpc":"2.0","result":"pong","id":1}'
     kill "$flooder"
+}
+
+@test "03: a slow reader gets every reply, byte for byte (short writes)" {
+    # The client writes requests without reading until the server stops
+    # reading it: by then replies fill the server's socket, and a write()
+    # took only part of what it was offered (a short write). Then it
+    # half-closes and reads everything.
+    local req='{"jsonrpc":"2.0","method":"get_data","id":7}' wrote
+    client --timeout $((${WAIT_SECONDS:-10} * 3)) flood 67108864 "$req\\n" shut eof \
+        >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" || true
+    wrote=$(sed -n 's/^flood: wrote \([0-9]*\) bytes$/\1/p' "$BATS_TEST_TMPDIR/err")
+    [ -n "$wrote" ] || fail "the client failed: $(cat "$BATS_TEST_TMPDIR/err")"
+    # What it sent: $req and a newline over and over, cut at $wrote bytes;
+    # the cut request is answered at EOF, as a parse error.
+    awk -v n="$wrote" -v len=$((${#req} + 1)) 'BEGIN {
+        for (i = 1; i <= int(n / len); i++) print "{\"jsonrpc\":\"2.0\",\"result\":[\"hello\",5],\"id\":7}"
+        if (n % len) print "{\"jsonrpc\":\"2.0\",\"error\":{\"code\":-32700,\"message\":\"Parse error\"},\"id\":null}" }' \
+        >"$BATS_TEST_TMPDIR/want"
+    if ! cmp -s "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/out"; then
+        local at     # (cmp says "line N" where they first differ)
+        at=$(cmp "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/out" 2>&1 | sed -n 's/.* line \([0-9]*\).*/, different from reply \1 on/p')
+        fail "got $(wc -l <"$BATS_TEST_TMPDIR/out" | tr -d ' ') replies, $(wc -l <"$BATS_TEST_TMPDIR/want" | tr -d ' ') expected$at $(grep '^tcpc:' "$BATS_TEST_TMPDIR/err")"
+    fi
 }
 
 # ---- Real clients.

@@ -12,13 +12,15 @@
  *   repeat N TEXT  TEXT N times, as fast as the socket takes it
  *   file PATH      the bytes of a file
  *   sleep MS       wait, still copying what arrives to stdout
+ *   pause MS       wait without reading: what arrives stays in the socket
  *   shut           shutdown(SHUT_WR): "I will send nothing more"
  *   read N         wait until N bytes in all have arrived since connecting
  *   lines N        wait until N newlines in all have arrived
  *   eof            wait until the server closes the connection
  *   flood N TEXT   write TEXT over and over, up to N bytes, and never read;
  *                  stops once the socket stays full for 300 ms and prints
- *                  "flood: wrote B bytes" to stderr (the server pushed back)
+ *                  "flood: wrote B bytes" to stderr (the server pushed back).
+ *                  The bytes sent are exactly TEXT repeated, cut at B.
  *   rst            close with SO_LINGER 0, so the kernel sends RST, not FIN
  *
  * Exit status: 0 all OPs done; 1 connection error; 2 bad usage; 3 timeout
@@ -171,8 +173,12 @@ static void flood(unsigned long total, const char *text, size_t len)
         fail(2, "flood: TEXT is empty or too long");
     unsigned long written = 0;
     while (written < total) {
-        size_t n = total - written < used ? total - written : used;
-        ssize_t w = write(sock, chunk, n);
+        /* Go on where the last write() stopped, even in the middle of a
+         * copy: the bytes sent are TEXT repeated, cut at `written`. */
+        size_t at = (size_t)(written % used), n = used - at;
+        if (n > total - written)
+            n = (size_t)(total - written);
+        ssize_t w = write(sock, chunk + at, n);
         if (w > 0) {
             written += (unsigned long)w;
             continue;
@@ -246,6 +252,10 @@ int main(int argc, char **argv)
             double until = now() + (double)number(arg) / 1000;
             while (now() < until)
                 wait_socket(0, (int)((until - now()) * 1000) + 1);
+        } else if (!strcmp(op, "pause") && arg) {
+            double until = now() + (double)number(arg) / 1000;
+            while (now() < until)
+                poll(NULL, 0, (int)((until - now()) * 1000) + 1);
         } else if (!strcmp(op, "read") && arg) {
             unsigned long want = number(arg);
             while (got_bytes < want && !got_eof)
