@@ -111,3 +111,11 @@ grade:
 ## make solve L=NN EXERCISE=k [DIR=folder]: apply that exercise's worked solution to a workspace
 solve:
 	@tests/grade/solve.sh "$(L)" "$(EXERCISE)" "$(DIR)"
+
+# Live-coding that is proven (slides/README.md): each deck's typing order,
+# slides/steps/NN-name/, replayed into a fresh `make start` workspace in a
+# temporary folder, every checkpoint checked as the notes state it.
+.PHONY: rehearse
+## make rehearse [L=NN]: replay deck NN's typing order to a green grade (no L: every deck with steps)
+rehearse:
+	@slides/tools/rehearse.sh $(or $(L),all)
