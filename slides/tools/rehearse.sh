@@ -448,8 +448,9 @@ states() {
             printf '%s: does not apply%s:\n%s\n' "$f" "$([ "$fuzz" -gt 0 ] && echo ' even with fuzz')" "$out"
             status=1
             [ "$fuzz" -gt 0 ] || return 1
-        elif [ -n "$out" ]; then
-            printf '%s: applies, with %s\n' "$f" "$(printf '%s\n' "$out" | grep -i -E 'offset|fuzz' | sed 's/^Hunk //' | tr '\n' ';' | sed 's/;$//')"
+        else
+            out=$(printf '%s\n' "$out" | grep -i -E 'offset|fuzz' | sed 's/^Hunk /hunk /' | tr '\n' ';' | sed 's/;$//; s/;/; /g')
+            [ -z "$out" ] || printf '%s: applies, %s\n' "$f" "$out"
         fi
         rm -f "$dir/$name"/*.rej
         prev=$dir/$name
