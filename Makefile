@@ -105,7 +105,12 @@ clean-fuzz:
 ## make start L=NN: work/NN-name/ = the previous lesson's code, to turn into lesson NN
 start:
 	@tests/grade/start.sh "$(L)"
-## make grade L=NN [DIR=folder] [EXERCISE=k]: build a workspace, run lesson NN's tests on it
+# SECTION: only the README sections whose heading matches the ERE (grep -E);
+# FIRST_FAIL=1: section by section, stop after the first with a failure.
+# ($(value ...): a "$" in the ERE reaches grade.sh as typed.)
+## make grade L=NN [DIR=folder] [EXERCISE=k] [SECTION=ERE] [FIRST_FAIL=1]: build a workspace, run lesson NN's tests on it
+grade: export GRADE_SECTION = $(value SECTION)
+grade: export GRADE_FIRST_FAIL = $(value FIRST_FAIL)
 grade:
 	@tests/grade/grade.sh "$(L)" "$(DIR)" "$(EXERCISE)"
 ## make solve L=NN EXERCISE=k [DIR=folder]: apply that exercise's worked solution to a workspace
