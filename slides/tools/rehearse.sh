@@ -47,7 +47,8 @@
 #                                  print exactly the lines under it (stdout and
 #                                  stderr; no blank line in it); the server's
 #                                  log must show each "log: " line, in order
-#                                  (its time and client ports left out)
+#                                  (its time and client ports left out); a
+#                                  command still running after 30 s fails
 #
 # The notes name what the check runs: the grade command with its SECTION,
 # or each "$ " command, between backquotes (check-notes checks it).
@@ -140,6 +141,7 @@ differs_from_lesson() {
 # ---- Checks -----------------------------------------------------------------
 
 SERVER_PID=
+COMMAND_SECONDS=${REHEARSE_COMMAND_SECONDS:-30}    # the most a checkpoint's command may take
 stop_server() {
     [ -n "$SERVER_PID" ] || return 0
     kill "$SERVER_PID" 2>/dev/null
@@ -208,8 +210,24 @@ check_server() {
     run_one() {
         [ -n "$cmd" ] || return 0
         local c=${cmd//work\/$lesson/$ws}
-        got=$(cd "$REPO" && PORT=$port bash -c "$c" 2>&1 </dev/null 3>&-)
-        got=$(printf '%s\n' "$got" | sed 's/[[:space:]]*$//')
+        # A command still running after COMMAND_SECONDS is stopped, with the
+        # processes it started (a pipeline's).
+        local pid waited=0
+        (cd "$REPO" && PORT=$port exec bash -c "$c") >"$tmp/got" 2>&1 </dev/null 3>&- &
+        pid=$!
+        while kill -0 "$pid" 2>/dev/null && [ "$waited" -lt $((COMMAND_SECONDS * 50)) ]; do
+            sleep 0.02
+            waited=$((waited + 1))
+        done
+        if kill -0 "$pid" 2>/dev/null; then
+            pkill -P "$pid" 2>/dev/null
+            kill "$pid" 2>/dev/null
+            wait "$pid" 2>/dev/null
+            WHY="\`$cmd\` still ran after $COMMAND_SECONDS s, and was stopped: it printed"$'\n'$(head -n 20 "$tmp/got" 2>/dev/null)
+            return 1
+        fi
+        wait "$pid" 2>/dev/null
+        got=$(sed 's/[[:space:]]*$//' "$tmp/got")
         if [ "$got" != "$want" ]; then
             WHY="\`$cmd\` printed something else"$'\n'"  want: $(printf '%s' "$want" | sed '2,$s/^/        /')"$'\n'"  got:  $(printf '%s' "$got" | sed '2,$s/^/        /')"
             return 1
