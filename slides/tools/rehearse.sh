@@ -40,15 +40,18 @@
 #                                  must equal lessons/NN-name/ (its sources)
 #   check: grade 'ERE'             `make grade L=NN SECTION='ERE'`: the tests
 #                                  under the matching README sections pass
-#   check: server [ARGS]           the workspace's server on --port 0 ARGS;
+#   check: server [ARGS]           the workspace's server on --port 0 ARGS
+#   ulimit: -n 16                  (optional: started under that ulimit);
 #   $ COMMAND                      each command, run from the repository root
-#   expected output...             with PORT set to the server's port and
+#   expected output...             with PORT and SERVER_PID set and
 #   log: TEXT                      work/NN-name/ meaning the workspace, must
-#                                  print exactly the lines under it (stdout and
+#   exit: STATUS                   print exactly the lines under it (stdout and
 #                                  stderr; no blank line in it); the server's
 #                                  log must show each "log: " line, in order
 #                                  (its time and client ports left out); a
-#                                  command still running after 30 s fails
+#                                  command still running after 30 s fails;
+#                                  the server must still run, or with
+#                                  "exit:" stop by itself with that status
 #
 # The notes name what the check runs: the grade command with its SECTION,
 # or each "$ " command, between backquotes (check-notes checks it).
@@ -183,15 +186,18 @@ check_grade() {
 # check_server WS LESSON CHECKLINES: start the server, run the "$ " commands,
 # compare, look for the "log: " lines.
 check_server() {
-    local ws=$1 lesson=$2 lines=$3 args tmp line cmd got want port
+    local ws=$1 lesson=$2 lines=$3 args limit status tmp line cmd got want port
     args=$(printf '%s\n' "$lines" | sed -n '1s/^check: server *//p')
+    limit=$(printf '%s\n' "$lines" | sed -n 's/^ulimit: *//p')
+    status=$(printf '%s\n' "$lines" | sed -n 's/^exit: *//p')
     tmp=$ws/.rehearse
     mkdir -p "$tmp"
     : >"$tmp/out"
-    # shellcheck disable=SC2086 # ARGS are words, as the notes write them
     # Only stdin, stdout and stderr: a descriptor the caller left open (bats'
     # fd 3, a make jobserver) would hold a number the notes' "fd 4" needs.
-    "$ws/server" --port 0 $args >"$tmp/out" 2>"$tmp/log" 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &
+    # shellcheck disable=SC2086 # ARGS and the limit are words, as the notes write them
+    (if [ -n "$limit" ]; then ulimit $limit || exit 126; fi
+     exec "$ws/server" --port 0 $args) >"$tmp/out" 2>"$tmp/log" 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &
     SERVER_PID=$!
     for _ in $(seq 500); do
         grep -q '^listening on ' "$tmp/out" && break
@@ -213,7 +219,7 @@ check_server() {
         # A command still running after COMMAND_SECONDS is stopped, with the
         # processes it started (a pipeline's).
         local pid waited=0
-        (cd "$REPO" && PORT=$port exec bash -c "$c") >"$tmp/got" 2>&1 </dev/null 3>&- &
+        (cd "$REPO" && PORT=$port SERVER_PID=$SERVER_PID exec bash -c "$c") >"$tmp/got" 2>&1 </dev/null 3>&- &
         pid=$!
         while kill -0 "$pid" 2>/dev/null && [ "$waited" -lt $((COMMAND_SECONDS * 50)) ]; do
             sleep 0.02
@@ -239,6 +245,7 @@ check_server() {
         case $line in
         '$ '*) run_one || { ok=1; break; }; cmd=${line#\$ } want='' ;;
         'log: '*) logs+=("${line#log: }") ;;
+        'ulimit: '* | 'exit: '*) ;;
         *) want=${want:+$want$'\n'}$(printf '%s' "$line" | sed 's/[[:space:]]*$//') ;;
         esac
     done <"$tmp/check"
@@ -255,7 +262,27 @@ check_server() {
         fi
     fi
     [ "$ok" -eq 0 ] && WHY="$WHY: output$([ ${#logs[@]} -gt 0 ] && echo ' and server log') as the notes say"
-    if [ "$ok" -eq 0 ] && ! kill -0 "$SERVER_PID" 2>/dev/null; then
+    if [ "$ok" -eq 0 ] && [ -n "$status" ]; then
+        # It must stop by itself, with that exit status (within 5 s).
+        for _ in $(seq 250); do
+            kill -0 "$SERVER_PID" 2>/dev/null || break
+            sleep 0.02
+        done
+        if kill -0 "$SERVER_PID" 2>/dev/null; then
+            WHY="the server still runs; the notes say it exits with status $status"
+            ok=1
+        else
+            wait "$SERVER_PID"
+            got=$?
+            SERVER_PID=
+            if [ "$got" != "$status" ]; then
+                WHY="the server exited with status $got, not $status; its log:"$'\n'$(tail -n 20 "$tmp/log")
+                ok=1
+            else
+                WHY="$WHY, and it exits with status $status"
+            fi
+        fi
+    elif [ "$ok" -eq 0 ] && ! kill -0 "$SERVER_PID" 2>/dev/null; then
         WHY="the server died; its log:"$'\n'$(tail -n 20 "$tmp/log")
         ok=1
     fi
@@ -392,7 +419,7 @@ write_notes() {
 # check_notes LESSON: the deck lists the data's steps; each checkpoint's note
 # names what its check runs.
 check_notes() {
-    local lesson=$1 n=${1%%-*} deck=slides/$1.md problems=0 f lbl lines kind arg text cmd last
+    local lesson=$1 n=${1%%-*} deck=slides/$1.md problems=0 f lbl lines kind arg limit text cmd last
     [ -f "$deck" ] || die "no deck $deck"
     local files
     files=$(step_files "$lesson")
@@ -424,6 +451,10 @@ check_notes() {
             ;;
         server)
             arg=$(printf '%s\n' "$lines" | sed -n '1s/^check: server *//p')
+            limit=$(printf '%s\n' "$lines" | sed -n 's/^ulimit: *//p')
+            if [ -n "$limit" ]; then
+                case $text in *"ulimit $limit"*) ;; *) problem "$f: the server runs under ulimit $limit, which the note does not say" ;; esac
+            fi
             for a in $arg; do
                 case $text in *"$a"*) ;; *) problem "$f: the server runs with $a, which the note does not say" ;; esac
             done
