@@ -43,8 +43,9 @@ test: deps-test build tests/tcpc tests/fuzz ## build, then run the whole test su
 
 # The same suite against binaries built with AddressSanitizer and UBSan: any
 # memory error or undefined behaviour kills the server and fails its test.
-# The slides' and docs' checks run no C of their own: make test runs them once.
-CHECK_TESTS = $(filter-out tests/slides.bats tests/docs.bats,$(sort $(wildcard tests/*.bats)))
+# The slides' and docs' checks run no C of their own: make test runs them once;
+# tests/rehearse.bats types workspaces of the lessons the suite tests already.
+CHECK_TESTS = $(filter-out tests/slides.bats tests/docs.bats tests/rehearse.bats,$(sort $(wildcard tests/*.bats)))
 check: ## the tests that run C again, on an AddressSanitizer + UBSan build
 	@$(MAKE) --no-print-directory SANITIZE=1 test TESTS="$(CHECK_TESTS)"
 
@@ -116,3 +117,11 @@ grade:
 ## make solve L=NN EXERCISE=k [DIR=folder]: apply that exercise's worked solution to a workspace
 solve:
 	@tests/grade/solve.sh "$(L)" "$(EXERCISE)" "$(DIR)"
+
+# Live-coding that is proven (slides/README.md): each deck's typing order,
+# slides/steps/NN-name/, replayed into a fresh `make start` workspace in a
+# temporary folder, every checkpoint checked as the notes state it.
+.PHONY: rehearse
+## make rehearse [L=NN]: replay deck NN's typing order to a green grade (no L: every deck with steps)
+rehearse:
+	@slides/tools/rehearse.sh $(or $(L),all)
