@@ -59,7 +59,7 @@ setup() {
 @test "01: a client that never reads is pushed back and does not stall others" {
     # 64 MiB is far more than the kernel buffers between us and the server:
     # flood can only finish if the server keeps reading without writing back.
-    client --timeout 30 flood 67108864 f sleep 5000 >/dev/null 2>"$BATS_TEST_TMPDIR/flood" 3>&- &
+    client --timeout "$(waits 3)" flood 67108864 f sleep 5000 >/dev/null 2>"$BATS_TEST_TMPDIR/flood" 3>&- &
     local flooder=$!
     wait_until grep -q 'flood: wrote' "$BATS_TEST_TMPDIR/flood"
     run cat "$BATS_TEST_TMPDIR/flood"

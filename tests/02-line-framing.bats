@@ -93,7 +93,7 @@ setup() {
 
 @test "02: 20,000 pipelined lines are all answered, in order" {
     seq 20000 >"$BATS_TEST_TMPDIR/in"
-    client --timeout 30 file "$BATS_TEST_TMPDIR/in" shut eof >"$BATS_TEST_TMPDIR/out"
+    client --timeout "$(waits 3)" file "$BATS_TEST_TMPDIR/in" shut eof >"$BATS_TEST_TMPDIR/out"
     run wc -l <"$BATS_TEST_TMPDIR/out"
     assert_output 20000
     run tail -1 "$BATS_TEST_TMPDIR/out"
@@ -104,7 +104,7 @@ setup() {
 
 @test "02: 2 MiB of lines (1 MiB+ payload) come back intact" {
     head -c 1500000 /dev/urandom | od -An -tx1 -v | tr -d ' ' >"$BATS_TEST_TMPDIR/in"
-    client --timeout 30 file "$BATS_TEST_TMPDIR/in" shut eof >"$BATS_TEST_TMPDIR/out"
+    client --timeout "$(waits 3)" file "$BATS_TEST_TMPDIR/in" shut eof >"$BATS_TEST_TMPDIR/out"
     sed 's/^line [0-9]*, [0-9]* bytes: //' "$BATS_TEST_TMPDIR/out" | cmp - "$BATS_TEST_TMPDIR/in"
 }
 
@@ -125,7 +125,7 @@ setup() {
 @test "02: a client that sends lines but never reads is pushed back, others go on" {
     # 64 MiB of short lines: their replies fill the buffers, the server stops
     # reading, and this client's writes stop long before 64 MiB.
-    client --timeout 30 flood 67108864 'ping\n' sleep 5000 >/dev/null 2>"$BATS_TEST_TMPDIR/flood" 3>&- &
+    client --timeout "$(waits 3)" flood 67108864 'ping\n' sleep 5000 >/dev/null 2>"$BATS_TEST_TMPDIR/flood" 3>&- &
     local flooder=$!
     wait_until grep -q 'flood: wrote' "$BATS_TEST_TMPDIR/flood"
     run cat "$BATS_TEST_TMPDIR/flood"

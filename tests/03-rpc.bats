@@ -247,7 +247,7 @@ rpc() {
 @test "03: 10,000 pipelined requests are answered in order" {
     seq 10000 | awk '{ printf "{\"jsonrpc\":\"2.0\",\"method\":\"subtract\",\"params\":[%d,1],\"id\":%d}\n", $1, $1 }' \
         >"$BATS_TEST_TMPDIR/in"
-    client --timeout 30 file "$BATS_TEST_TMPDIR/in" shut eof >"$BATS_TEST_TMPDIR/out"
+    client --timeout "$(waits 3)" file "$BATS_TEST_TMPDIR/in" shut eof >"$BATS_TEST_TMPDIR/out"
     seq 10000 | awk '{ printf "{\"jsonrpc\":\"2.0\",\"result\":%d,\"id\":%d}\n", $1 - 1, $1 }' |
         cmp - "$BATS_TEST_TMPDIR/out"
 }
@@ -277,7 +277,7 @@ rpc() {
 }
 
 @test "03: a client that sends requests but never reads is pushed back, others go on" {
-    client --timeout 30 flood 67108864 '{"jsonrpc":"2.0","method":"get_data","id":1}\n' sleep 5000 \
+    client --timeout "$(waits 3)" flood 67108864 '{"jsonrpc":"2.0","method":"get_data","id":1}\n' sleep 5000 \
         >/dev/null 2>"$BATS_TEST_TMPDIR/flood" 3>&- &
     local flooder=$!
     wait_until grep -q 'flood: wrote' "$BATS_TEST_TMPDIR/flood"
