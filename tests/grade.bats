@@ -15,9 +15,10 @@ GRADE=$REPO/tests/grade/grade.sh
 hostile() {
     local ws=$BATS_TEST_TMPDIR/$1
     mkdir -p "$ws"
+    # shellcheck disable=SC2016 # make's $(COMMON), not the shell's
     printf 'PROGRAMS = server\ninclude $(COMMON)/build.mk\n' >"$ws/Makefile"
     {
-        printf '#define KIND_%s\n' "$(echo "$1" | tr a-z A-Z)"
+        printf '#define KIND_%s\n' "$(echo "$1" | tr '[:lower:]' '[:upper:]')"
         cat <<'EOF'
 #include "common.h"
 
@@ -239,6 +240,7 @@ copy_lesson() {
     assert_line --regexp '^  [0-9]\. create deadlines\.c: '
     assert_line --regexp '^  [0-9]\. create shutdown\.c: '
     if grep -q '^static size_t msg_cost' "$ws/room.c"; then
+        # shellcheck disable=SC2016 # the backquotes are in the message
         assert_line --regexp '^  1\. room\.c: msg_cost\(\) is declared in room\.h now.*remove `static`'
         sed 's/^static size_t msg_cost/size_t msg_cost/' "$ws/room.c" >"$ws/room.c.new"
         mv "$ws/room.c.new" "$ws/room.c"
@@ -312,11 +314,11 @@ copy_lesson() {
         run comm -23 "$BATS_TEST_TMPDIR/tests" "$BATS_TEST_TMPDIR/placed"
         [ -z "$output" ] || problems="$problems
 $(basename "$bats") has tests that $(basename "$order") does not place. Add each name, without \"$nn: \", on its own line under the \"## \" README section that explains it (\"= \" first if make start's workspace passes it already; tests/exercises/check.sh --start $nn checks those marks):
-$(sed 's/^/    /' <<<"$output")"
+    ${output//$'\n'/$'\n'    }"
         run comm -13 "$BATS_TEST_TMPDIR/tests" "$BATS_TEST_TMPDIR/placed"
         [ -z "$output" ] || problems="$problems
 $(basename "$order") places tests that $(basename "$bats") does not have (renamed? tagged needs-node?): fix or remove:
-$(sed 's/^/    /' <<<"$output")"
+    ${output//$'\n'/$'\n'    }"
     done
     [ -z "$problems" ] || fail "$problems"
 }
