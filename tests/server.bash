@@ -61,8 +61,23 @@ end_group() {
 
 # port_owner PORT PGID: 0 when a process of group PGID listens on TCP PORT,
 # 1 when none does (then prints who does: "pid 123 (cmd)", or "nobody"), 2
-# when this system cannot tell (no /proc/net/tcp and no lsof).
+# when this system cannot tell (no /proc/net/tcp and no lsof). A "no" is
+# asked again, 5 times over 0.4 s: a read of /proc/net/tcp can miss a line
+# while other sockets come and go (seen once in a full suite run, on a busy
+# box), and a wrong "not yours" would fail a correct server.
 port_owner() {
+    local try answer status
+    for try in 1 2 3 4 5; do
+        status=0
+        answer=$(port_owner_once "$1" "$2") || status=$?
+        [ "$status" -eq 1 ] || break
+        [ "$try" -eq 5 ] || sleep 0.1
+    done
+    [ -z "$answer" ] || echo "$answer"
+    return "$status"
+}
+
+port_owner_once() {
     local port=$1 g=$2 inodes pid holders
     if [ -r /proc/net/tcp ]; then
         # Linux: the listening sockets' inodes (state 0A) for PORT, then
