@@ -103,9 +103,9 @@ clean-fuzz:
 # Work through it yourself (README.md): a workspace per lesson in work/,
 # graded by the lesson's own tests (tests/grade/), solutions as patches.
 .PHONY: start grade solve
-## make start L=NN: work/NN-name/ = the previous lesson's code, to turn into lesson NN
+## make start L=NN [DIR=folder] [FROM=folder]: work/NN-name/ = the previous lesson's code (FROM: yours), to turn into lesson NN
 start:
-	@tests/grade/start.sh "$(L)"
+	@tests/grade/start.sh "$(L)" "$(DIR)" "$(FROM)"
 # SECTION: only the README sections whose heading matches the ERE (grep -E);
 # FIRST_FAIL=1: section by section, stop after the first with a failure.
 # ($(value ...): a "$" in the ERE reaches grade.sh as typed.)

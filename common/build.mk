@@ -48,3 +48,23 @@ BUILD_FLAGS := $(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $(LDLIBS)
 
 clean:
 	rm -f $(PROGRAMS) .build-flags
+
+# make grade, from any folder that builds with this file. In a lesson's or a
+# workspace's folder (named NN-name, building a server) it grades that folder
+# as lesson NN: cd work/02-line-framing && make grade. Elsewhere (tests/,
+# bench/, tests/fuzz/) it grades as at the top: make grade L=02 [DIR=folder].
+# SECTION=, FIRST_FAIL=1, EXERCISE= as at the top (tests/grade/grade.sh).
+GRADE_TOP := $(abspath $(COMMON_DIR)/..)
+.PHONY: grade
+grade: export GRADE_SECTION = $(value SECTION)
+grade: export GRADE_FIRST_FAIL = $(value FIRST_FAIL)
+grade:
+	@l='$(L)'; d='$(DIR)'; here=$$(basename "$$PWD"); \
+	case $$here in [0-9][0-9]-*) if [ -n '$(filter server,$(PROGRAMS))' ]; then \
+	    GRADE_AGAIN="make grade$(if $(L), L=$(L))$(if $(DIR), DIR=$(DIR))$(if $(EXERCISE), EXERCISE=$(EXERCISE))"; \
+	    export GRADE_AGAIN; [ -n "$$l" ] || l=$${here%%-*}; [ -n "$$d" ] || d=$$PWD; fi ;; esac; \
+	if [ -z "$$l" ]; then \
+	    echo "grade: which lesson? Here: make grade L=NN (grades work/NN-name; DIR=folder another one)."; \
+	    echo "       In a workspace, make grade grades it: cd $(GRADE_TOP)/work/02-line-framing && make grade"; \
+	    exit 2; fi; \
+	"$(GRADE_TOP)/tests/grade/grade.sh" "$$l" "$$d" '$(EXERCISE)'

@@ -59,7 +59,7 @@ setup() {
 @test "01: a client that never reads is pushed back and does not stall others" {
     # 64 MiB is far more than the kernel buffers between us and the server:
     # flood can only finish if the server keeps reading without writing back.
-    client --timeout 30 flood 67108864 f pause 5000 >/dev/null 2>"$BATS_TEST_TMPDIR/flood" 3>&- &
+    client --timeout "$(waits 3)" flood 67108864 f pause 5000 >/dev/null 2>"$BATS_TEST_TMPDIR/flood" 3>&- &
     local flooder=$!
     wait_until grep -q 'flood: wrote' "$BATS_TEST_TMPDIR/flood"
     run cat "$BATS_TEST_TMPDIR/flood"
@@ -96,10 +96,10 @@ same_as_sent() {
     local a b pid_a pid_b
     a=$(printf '%63s' '' | tr ' ' A)
     b=$(printf '%63s' '' | tr ' ' B)
-    client --timeout $((${WAIT_SECONDS:-10} * 3)) flood 67108864 "$a\\n" shut eof \
+    client --timeout "$(waits 3)" flood 67108864 "$a\\n" shut eof \
         >"$BATS_TEST_TMPDIR/a" 2>"$BATS_TEST_TMPDIR/a.err" 3>&- &
     pid_a=$!
-    client --timeout $((${WAIT_SECONDS:-10} * 3)) flood 67108864 "$b\\n" shut eof \
+    client --timeout "$(waits 3)" flood 67108864 "$b\\n" shut eof \
         >"$BATS_TEST_TMPDIR/b" 2>"$BATS_TEST_TMPDIR/b.err" 3>&- &
     pid_b=$!
     wait "$pid_a" || true

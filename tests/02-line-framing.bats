@@ -105,7 +105,7 @@ setup() {
 
 @test "02: 20,000 pipelined lines are all answered, in order" {
     seq 20000 >"$BATS_TEST_TMPDIR/in"
-    client --timeout 30 file "$BATS_TEST_TMPDIR/in" shut eof >"$BATS_TEST_TMPDIR/out"
+    client --timeout "$(waits 3)" file "$BATS_TEST_TMPDIR/in" shut eof >"$BATS_TEST_TMPDIR/out"
     run wc -l <"$BATS_TEST_TMPDIR/out"
     assert_output 20000
     run tail -1 "$BATS_TEST_TMPDIR/out"
@@ -116,7 +116,7 @@ setup() {
 
 @test "02: 2 MiB of lines (1 MiB+ payload) come back intact" {
     head -c 1500000 /dev/urandom | od -An -tx1 -v | tr -d ' ' >"$BATS_TEST_TMPDIR/in"
-    client --timeout 30 file "$BATS_TEST_TMPDIR/in" shut eof >"$BATS_TEST_TMPDIR/out"
+    client --timeout "$(waits 3)" file "$BATS_TEST_TMPDIR/in" shut eof >"$BATS_TEST_TMPDIR/out"
     sed 's/^line [0-9]*, [0-9]* bytes: //' "$BATS_TEST_TMPDIR/out" | cmp - "$BATS_TEST_TMPDIR/in"
 }
 
@@ -137,7 +137,7 @@ setup() {
 @test "02: a client that sends lines but never reads is pushed back, others go on" {
     # 64 MiB of short lines: their replies fill the buffers, the server stops
     # reading, and this client's writes stop long before 64 MiB.
-    client --timeout 30 flood 67108864 'ping\n' pause 5000 >/dev/null 2>"$BATS_TEST_TMPDIR/flood" 3>&- &
+    client --timeout "$(waits 3)" flood 67108864 'ping\n' pause 5000 >/dev/null 2>"$BATS_TEST_TMPDIR/flood" 3>&- &
     local flooder=$!
     wait_until grep -q 'flood: wrote' "$BATS_TEST_TMPDIR/flood"
     run cat "$BATS_TEST_TMPDIR/flood"
@@ -157,7 +157,7 @@ setup() {
     # does is answered by one write() of its own.
     local x wrote
     x=$(printf '%99s' '' | tr ' ' X)
-    client --timeout $((${WAIT_SECONDS:-10} * 3)) flood 67108864 "$x\\n" send '\n' shut eof \
+    client --timeout "$(waits 3)" flood 67108864 "$x\\n" send '\n' shut eof \
         >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" || true
     wrote=$(sed -n 's/^flood: wrote \([0-9]*\) bytes$/\1/p' "$BATS_TEST_TMPDIR/err")
     [ -n "$wrote" ] || fail "the client failed: $(cat "$BATS_TEST_TMPDIR/err")"

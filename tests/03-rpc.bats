@@ -247,7 +247,7 @@ rpc() {
 @test "03: 10,000 pipelined requests are answered in order" {
     seq 10000 | awk '{ printf "{\"jsonrpc\":\"2.0\",\"method\":\"subtract\",\"params\":[%d,1],\"id\":%d}\n", $1, $1 }' \
         >"$BATS_TEST_TMPDIR/in"
-    client --timeout 30 file "$BATS_TEST_TMPDIR/in" shut eof >"$BATS_TEST_TMPDIR/out"
+    client --timeout "$(waits 3)" file "$BATS_TEST_TMPDIR/in" shut eof >"$BATS_TEST_TMPDIR/out"
     seq 10000 | awk '{ printf "{\"jsonrpc\":\"2.0\",\"result\":%d,\"id\":%d}\n", $1 - 1, $1 }' |
         cmp - "$BATS_TEST_TMPDIR/out"
 }
@@ -277,7 +277,7 @@ rpc() {
 }
 
 @test "03: a client that sends requests but never reads is pushed back, others go on" {
-    client --timeout 30 flood 67108864 '{"jsonrpc":"2.0","method":"get_data","id":1}\n' pause 5000 \
+    client --timeout "$(waits 3)" flood 67108864 '{"jsonrpc":"2.0","method":"get_data","id":1}\n' pause 5000 \
         >/dev/null 2>"$BATS_TEST_TMPDIR/flood" 3>&- &
     local flooder=$!
     wait_until grep -q 'flood: wrote' "$BATS_TEST_TMPDIR/flood"
@@ -295,7 +295,7 @@ rpc() {
     # took only part of what it was offered (a short write). Then it
     # half-closes and reads everything.
     local req='{"jsonrpc":"2.0","method":"get_data","id":7}' wrote
-    client --timeout $((${WAIT_SECONDS:-10} * 3)) flood 67108864 "$req\\n" shut eof \
+    client --timeout "$(waits 3)" flood 67108864 "$req\\n" shut eof \
         >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" || true
     wrote=$(sed -n 's/^flood: wrote \([0-9]*\) bytes$/\1/p' "$BATS_TEST_TMPDIR/err")
     [ -n "$wrote" ] || fail "the client failed: $(cat "$BATS_TEST_TMPDIR/err")"

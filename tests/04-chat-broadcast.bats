@@ -64,7 +64,7 @@ welcome() {
 @test "04: a line reaches 100 clients at once, exactly once each" {
     local i
     for i in $(seq 1 100); do
-        bg_client "m$i" --timeout 30 eof
+        bg_client "m$i" --timeout "$(waits 3)" eof
     done
     wait_until joined_count 100 || fail "not all joined"
     run client send 'hello, all 100 of you\n/who\n' lines 2
@@ -209,7 +209,7 @@ welcome() {
     # queue fills once its kernel buffers are full.
     exec 5<>"/dev/tcp/127.0.0.1/$PORT"
     wait_for_log "as guest1"
-    bg_client reader --timeout 30 lines 4100
+    bg_client reader --timeout "$(waits 3)" lines 4100
     in_room reader
     # 16 MiB in 64 KiB bursts, 10 ms apart: more than any socket buffers
     # hold, at a pace a reading client keeps up with even on a busy machine
@@ -219,7 +219,7 @@ welcome() {
         split -l 16 - "$BATS_TEST_TMPDIR/chunks/c."
     local ops=() f
     for f in "$BATS_TEST_TMPDIR"/chunks/c.*; do ops+=(file "$f" sleep 10); done
-    run client --timeout 30 "${ops[@]}" send '/quit\n' eof
+    run client --timeout "$(waits 3)" "${ops[@]}" send '/quit\n' eof
     assert_success
     assert_output "$(printf '%s\n* guest1 left (too slow to keep up)\nbye, guest3' "$(welcome guest3)")"
     exec 5>&-
@@ -232,7 +232,7 @@ welcome() {
 }
 
 @test "04: clients vanishing mid-broadcast (RST) do not disturb the others" {
-    bg_client reader --timeout 30 lines 2013
+    bg_client reader --timeout "$(waits 3)" lines 2013
     in_room reader
     local i
     for i in 1 2 3 4 5; do
@@ -272,7 +272,7 @@ welcome() {
 }
 
 @test "04: chat-client says so when the server closes the connection" {
-    run "$CHAT" --port "$PORT" < <(echo /quit; exec sleep 5 3>&-)
+    run "$CHAT" --port "$PORT" < <(echo /quit; exec sleep "$(waits 1)" 3>&-)
     assert_failure 1            # the server closed first (see chat-client.c)
     assert_line --index 1 "bye, guest1"
     assert_line --index 2 "chat-client: the server closed the connection"
@@ -303,7 +303,7 @@ teardown() {
     # bob reads as fast as it can: welcome, its new name, then 80 joins, 80
     # private messages and 80 goodbyes (each sender quits after its message),
     # in whatever order they interleave: 242 lines.
-    bg_client bob --timeout 60 send '/nick bob\n' lines 242
+    bg_client bob --timeout "$(waits 6)" send '/nick bob\n' lines 242
     wait_until grep -q 'you are now bob' "$BATS_TEST_TMPDIR/bob"
     # Stop the server, let 80 clients connect and send 4,000 bytes to bob
     # each (320 KB in all, more than MAX_QUEUE), then let it go: it accepts
@@ -312,7 +312,7 @@ teardown() {
     text=$(printf '%4000s' '' | tr ' ' m)
     kill -STOP "$SERVER_PID"
     for i in $(seq 1 80); do
-        bg_client "s$i" --timeout 60 send "/msg bob $text\\n/quit\\n" eof
+        bg_client "s$i" --timeout "$(waits 6)" send "/msg bob $text\\n/quit\\n" eof
     done
     wait_until unread_at_port 80 4016 || { kill -CONT "$SERVER_PID"; fail "the burst never arrived"; }
     kill -CONT "$SERVER_PID"
@@ -344,7 +344,7 @@ stalled_memory() {
     done
     wait_until joined_count "$n" || fail "not all joined"
     before=$(peak_rss_kib)
-    bg_client flood --timeout 120 repeat 20000000 'x\n'
+    bg_client flood --timeout "$(waits 12)" repeat 20000000 'x\n'
     wait_until too_slow_count "$n" || true
     after=$(peak_rss_kib)
     kill "$(cat "$BATS_TEST_TMPDIR/flood.pid")" 2>/dev/null || true

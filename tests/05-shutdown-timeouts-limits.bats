@@ -20,7 +20,7 @@ connect_never_reading() {
 # Send N lines of about 200 bytes, numbered, from a client that then leaves.
 send_numbered_lines() {
     seq -f "%g $(printf '%200s' '' | tr ' ' y)" 1 "$1" >"$BATS_TEST_TMPDIR/lines"
-    run client --timeout 30 file "$BATS_TEST_TMPDIR/lines" shut eof
+    run client --timeout "$(waits 3)" file "$BATS_TEST_TMPDIR/lines" shut eof
     assert_success
 }
 
@@ -60,7 +60,7 @@ assert_server_sleeps() {
     grep -E -q 'shutting down: 1 clients, [1-9][0-9]* bytes queued' "$SERVER_LOG" ||
         fail "nothing was queued: $(cat "$SERVER_LOG")"
     # Now read: everything, then the notice, then EOF.
-    timeout 20 cat <&5 >"$BATS_TEST_TMPDIR/got"
+    timeout "$(waits 2)" cat <&5 >"$BATS_TEST_TMPDIR/got"
     exec 5>&-
     server_exits 0
     run head -n 2 "$BATS_TEST_TMPDIR/got"
@@ -81,7 +81,7 @@ assert_server_sleeps() {
 @test "05: a client that never reads does not hold the shutdown past the drain deadline" {
     start_server $LESSON --drain-timeout 1 --max-queue 67108864
     connect_never_reading guest1
-    bg_client reader --timeout 30 eof
+    bg_client reader --timeout "$(waits 3)" eof
     wait_for_log "as guest2"
     send_numbered_lines 40000
     kill -TERM "$SERVER_PID"
@@ -126,7 +126,7 @@ assert_server_sleeps() {
     for i in 1 2 3 4 5 6 7 8; do ops+=(send '\n' sleep 300); done
     bg_client talker "${ops[@]}" send '/who\n' sleep 500
     wait_for_log "as guest1"
-    run client --timeout 20 eof           # guest2 says nothing
+    run client --timeout "$(waits 2)" eof           # guest2 says nothing
     assert_success
     assert_output "$(printf '%s\nerror: no line from you for 1 s; bye' "$(welcome guest2)")"
     bg_done talker
@@ -139,7 +139,7 @@ assert_server_sleeps() {
     start_server $LESSON --idle-timeout 1
     local ops=() ch
     for ch in G E T ' ' / ' ' H T T P; do ops+=(send "$ch" sleep 300); done
-    run client --timeout 20 "${ops[@]}" eof
+    run client --timeout "$(waits 2)" "${ops[@]}" eof
     assert_success
     assert_output "$(printf '%s\nerror: no line from you for 1 s; bye' "$(welcome guest1)")"
     wait_for_log "guest1 left (idle)"
@@ -148,7 +148,7 @@ assert_server_sleeps() {
 @test "05: output that makes no progress for --write-timeout: the client is dropped" {
     start_server $LESSON --write-timeout 1 --max-queue 67108864
     connect_never_reading guest1
-    bg_client watcher --timeout 30 eof
+    bg_client watcher --timeout "$(waits 3)" eof
     wait_for_log "as guest2"
     send_numbered_lines 40000
     wait_for_log "no progress for 1 s; dropping it"
@@ -161,9 +161,9 @@ assert_server_sleeps() {
 
 @test "05: --max-clients: the next client gets one line and the close; later, room again" {
     start_server $LESSON --max-clients 2
-    bg_client a --timeout 30 eof
+    bg_client a --timeout "$(waits 3)" eof
     wait_for_log "as guest1"
-    bg_client b --timeout 30 eof
+    bg_client b --timeout "$(waits 3)" eof
     wait_for_log "as guest2"
     run client eof
     assert_success
@@ -220,8 +220,8 @@ assert_server_sleeps() {
 
 @test "05: with clients and timers waiting, poll() sleeps until the nearest deadline" {
     start_server $LESSON --idle-timeout 1000 --write-timeout 1000
-    bg_client a --timeout 30 eof
-    bg_client b --timeout 30 eof
+    bg_client a --timeout "$(waits 3)" eof
+    bg_client b --timeout "$(waits 3)" eof
     wait_for_log "as guest2"
     assert_server_sleeps
 }
@@ -266,7 +266,7 @@ assert_server_sleeps() {
     # same. (With "else if" in the event loop it was dropped as too slow.)
     local block
     block=$(printf '\\n%.0s' $(seq 16384))
-    bg_client talker --timeout 30 repeat 12000 "$block" send '/quit\n' eof
+    bg_client talker --timeout "$(waits 3)" repeat 12000 "$block" send '/quit\n' eof
     wait_for_log "as guest1"
     run client send 'hi\n' send '/quit\n' eof
     assert_success
@@ -376,13 +376,13 @@ left_idle_count() {
 @test "05: a client reading at full speed is not dropped when a burst lands in one turn" {
     [ -r /proc/net/tcp ] || skip "needs Linux /proc/net/tcp to see the burst has arrived"
     start_server $LESSON
-    bg_client bob --timeout 60 send '/nick bob\n' lines 242
+    bg_client bob --timeout "$(waits 6)" send '/nick bob\n' lines 242
     wait_until grep -q 'you are now bob' "$BATS_TEST_TMPDIR/bob"
     local text i
     text=$(printf '%4000s' '' | tr ' ' m)
     kill -STOP "$SERVER_PID"
     for i in $(seq 1 80); do
-        bg_client "s$i" --timeout 60 send "/msg bob $text\\n/quit\\n" eof
+        bg_client "s$i" --timeout "$(waits 6)" send "/msg bob $text\\n/quit\\n" eof
     done
     wait_until unread_at_port 80 4010 -ge || { kill -CONT "$SERVER_PID"; fail "the burst never arrived"; }
     kill -CONT "$SERVER_PID"
@@ -407,7 +407,7 @@ left_idle_count() {
     for i in $(seq 1 20); do bg_client "reader$i" --timeout 120 eof; done
     wait_until joined_count 21
     before=$(awk '/^VmHWM:/ { print $2 }' "/proc/$SERVER_PID/status")
-    bg_client flood --timeout 120 repeat 20000000 'x\n'
+    bg_client flood --timeout "$(waits 12)" repeat 20000000 'x\n'
     wait_for_log "guest1 left (too slow to keep up)"
     after=$(awk '/^VmHWM:/ { print $2 }' "/proc/$SERVER_PID/status")
     kill "$(cat "$BATS_TEST_TMPDIR/flood.pid")"

@@ -5,10 +5,16 @@
 # client OP...                    run tests/tcpc against it (see tests/tcpc.c)
 # wait_for_log TEXT               wait until the server's log contains TEXT
 # wait_until COMMAND...           retry COMMAND for up to WAIT_SECONDS (10) seconds
+# waits N                         N times WAIT_SECONDS: a longer bound, e.g. tcpc --timeout
 # bg_client NAME OP...            a client in the background; output in $BATS_TEST_TMPDIR/NAME
 # bg_done NAME [N]                wait for it; its first N lines become $output and $lines
-# The server is stopped after each test, and the test fails if it died on its
-# own or its log shows a sanitizer report.
+# The server runs in a process group of its own (tests/server.bash). It is
+# stopped after each test with whatever it forked, and the test fails if it
+# died on its own, left a process behind, or its log shows a sanitizer report.
+#
+# Every wait is WAIT_SECONDS or a multiple of it (`waits N`): 10 s in the
+# normal suite, GRADE_WAIT (3 s) under make grade, so a student's failing
+# test gives up sooner. A correct server needs a fraction of any of them.
 
 # bats-support and bats-assert. bats sources this file again for every test,
 # and their load.bash files fork a dirname per file: about 0.3 s of CPU per
@@ -51,21 +57,59 @@ lesson_dir() {
     echo "${LESSON_DIR:-$REPO/lessons/$1}"
 }
 
+# shellcheck source=tests/server.bash
+source "${BASH_SOURCE[0]%/*}/server.bash"
+
+# start_server LESSON [ARGS...]: start the server with --port 0 (any free
+# port) and wait for its readiness line, "listening on HOST:PORT"; sets
+# SERVER_PID and PORT. Fails, saying what it saw, when the server exits
+# first, prints no such line, or names a port that is not its own.
 start_server() {
-    local lesson=$1
+    local lesson=$1 status=0 owner owned=0
     shift
     SERVER_OUT=$BATS_TEST_TMPDIR/server.out
     SERVER_LOG=$BATS_TEST_TMPDIR/server.log
-    # Empty the files here first: the redirections below happen in the child,
-    # and a test that restarts its server must not read the old port.
+    # Empty the files here first: the redirections happen in the child, and
+    # a test that restarts its server must not read the old port.
     : >"$SERVER_OUT"
-    # 3>&- : bats waits for every process holding fd 3; a server must not.
-    "$(lesson_dir "$lesson")/server" --port 0 "$@" >"$SERVER_OUT" 2>"$SERVER_LOG" 3>&- &
-    SERVER_PID=$!
-    wait_until grep -q '^listening on ' "$SERVER_OUT" ||
-        fail "server never printed its readiness line; log: $(cat "$SERVER_LOG")"
-    PORT=$(sed -n 's/^listening on .*:\([0-9][0-9]*\)$/\1/p' "$SERVER_OUT")
-    [ -n "$PORT" ] || fail "no port in: $(cat "$SERVER_OUT")"
+    spawn_server "$SERVER_OUT" "$SERVER_LOG" "$(lesson_dir "$lesson")/server" --port 0 "$@"
+    SERVER_PID=$SPAWNED_PID SERVER_PGID=$SPAWNED_PID
+    SERVER_STARTED_WITH=${*:+ (started with: --port 0 $*)}
+    SERVER_STARTED_WITH=${SERVER_STARTED_WITH:- (started with: --port 0)}
+    wait_until server_ready_or_gone ||
+        fail "the server printed no readiness line (\"listening on HOST:PORT\") within ${WAIT_SECONDS:-10} s$SERVER_STARTED_WITH$(server_output)"
+    if ! server_alive; then
+        wait "$SERVER_PID" || status=$?
+        SERVER_PID=
+        if grep -q '^listening on ' "$SERVER_OUT"; then
+            fail "the server exited right after its readiness line, $(exit_reason "$status")$SERVER_STARTED_WITH$(server_output)"
+        fi
+        fail "the server exited at once, $(exit_reason "$status"), before its readiness line$SERVER_STARTED_WITH$(server_output)"
+    fi
+    PORT=$(sed -n 's/^listening on .*:\([0-9][0-9]*\)$/\1/p' "$SERVER_OUT" | head -n 1)
+    [ -n "$PORT" ] || fail "no port in the server's readiness line: $(head -n 1 "$SERVER_OUT")"
+    # Trust no readiness line: the port must be this server's (a server left
+    # running from "Try it" would answer for it). Cheap on Linux (/proc);
+    # with lsof (macOS) only under make grade.
+    if [ -r /proc/net/tcp ] || [ -n "${LESSON_DIR:-}" ]; then
+        owner=$(port_owner "$PORT" "$SERVER_PGID") || owned=$?
+        [ "$owned" -ne 1 ] ||
+            fail "the server's readiness line names port $PORT, but the server does not listen there: $owner listens on it$SERVER_STARTED_WITH$(server_output)"
+    fi
+}
+
+# True once the readiness line is there, or the server has exited.
+server_ready_or_gone() {
+    grep -q '^listening on ' "$SERVER_OUT" || ! kill -0 "$SERVER_PID" 2>/dev/null
+}
+
+# server_output: what the server printed (stdout, then the last lines of its
+# log, stderr), for a message. Empty files are named as empty.
+server_output() {
+    printf '\nits output: '
+    if [ -s "$SERVER_OUT" ]; then printf '%s' "$(head -c 300 "$SERVER_OUT")"; else printf '(none)'; fi
+    printf '\nits log, last lines: '
+    if [ -s "$SERVER_LOG" ]; then printf '\n'; tail -n 8 "$SERVER_LOG" | cut -c 1-200; else printf '(empty)'; fi
 }
 
 # wait_until COMMAND...: retry every 20 ms until it succeeds, for at least
@@ -81,6 +125,12 @@ wait_until() {
         [ "$SECONDS" -le "$end" ] || return 1
         sleep 0.02
     done
+}
+
+# waits N: N times WAIT_SECONDS, for a bound longer than one wait (a client
+# moving megabytes: client --timeout "$(waits 3)" ...).
+waits() {
+    echo $((${WAIT_SECONDS:-10} * $1))
 }
 
 wait_for_log() {
@@ -138,21 +188,48 @@ server_alive() {
     kill -0 "$SERVER_PID" 2>/dev/null
 }
 
+# stop_server: SIGTERM (and SIGCONT, in case a test stopped it), then wait up
+# to 3 x WAIT_SECONDS (lesson 05 drains its clients first, up to 5 s by
+# default); then end whatever is left of its process group. Fails if it had
+# died on its own, did not exit, left a process behind (a child it forked),
+# or its log has a sanitizer report.
 stop_server() {
-    [ -n "${SERVER_PID:-}" ] || return 0
-    local pid=$SERVER_PID
+    local pid=${SERVER_PID:-} status=0 end left=
     SERVER_PID=
-    if ! kill -0 "$pid" 2>/dev/null; then
-        wait "$pid"
-        fail "the server exited during the test (status $?); log: $(tail -20 "$SERVER_LOG")"
+    if [ -n "$pid" ]; then
+        if ! kill -0 "$pid" 2>/dev/null; then
+            wait "$pid" || status=$?
+            left=$(end_group "${SERVER_PGID:-}")
+            SERVER_PGID=
+            fail "the server exited during the test, $(exit_reason "$status")${SERVER_STARTED_WITH:-}$(server_output)"
+            return 1
+        fi
+        kill -TERM "$pid" 2>/dev/null || true
+        kill -CONT "$pid" 2>/dev/null || true
+        end=$((SECONDS + 3 * ${WAIT_SECONDS:-10}))
+        while kill -0 "$pid" 2>/dev/null && [ "$SECONDS" -le "$end" ]; do sleep 0.02; done
+        if kill -0 "$pid" 2>/dev/null; then
+            end_group "${SERVER_PGID:-}" >/dev/null
+            SERVER_PGID=
+            fail "the server did not exit within $((3 * ${WAIT_SECONDS:-10})) s of SIGTERM (killed)${SERVER_STARTED_WITH:-}$(server_output)"
+            return 1
+        fi
+        wait "$pid" || true
     fi
-    kill "$pid"
-    wait "$pid" || true
-    if grep -E -q 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$SERVER_LOG"; then
+    left=$(end_group "${SERVER_PGID:-}")
+    SERVER_PGID=
+    if [ -n "$left" ]; then
+        fail "the server left processes running in its process group (a child it forked?), ended now:
+$left"
+        return 1
+    fi
+    if [ -n "${SERVER_LOG:-}" ] && grep -E -q 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$SERVER_LOG"; then
         fail "sanitizer report in the server log: $(cat "$SERVER_LOG")"
+        return 1
     fi
 }
 
+# (bats runs teardown without errexit: stop_server returns 1 after each fail.)
 teardown() {
     stop_server
 }

@@ -31,7 +31,11 @@ caller_dir=$PWD
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$REPO" || exit 1
 
+# shellcheck source=tests/server.bash
+source tests/server.bash
+
 die() { printf 'grade: %s\n' "$*" >&2; exit 2; }
+US=$'\037'     # between the lines of a reason, in one field
 # sh_quote TEXT: TEXT in single quotes, for a command to copy.
 sh_quote() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"; }
 # lesson_named NN: lessons/NN-* as its folder name, e.g. 02-line-framing.
@@ -60,7 +64,8 @@ lesson=$(lesson_named "$nn")
     die "SECTION= picks sections of the lesson's tests; EXERCISE=$exercise runs one exercise's: give one of them"
 
 # The command to run again, as the user gave it (DIR= kept), for the hints.
-again="make grade L=$nn${dir_arg:+ DIR=$dir_arg}${exercise:+ EXERCISE=$exercise}"
+# (GRADE_AGAIN: set by common/build.mk's grade, run in a workspace.)
+again=${GRADE_AGAIN:-"make grade L=$nn${dir_arg:+ DIR=$dir_arg}${exercise:+ EXERCISE=$exercise}"}
 dir=${dir_arg:-work/$lesson}
 case $dir in
     /*) ;;
@@ -164,19 +169,49 @@ if [ -n "$section_ere" ]; then
 fi
 
 # ---- Build, exactly as a lesson is built: its Makefile, common/build.mk.
+# -B: everything is compiled again, so its warnings are seen every time.
 printf 'grade: building %s\n' "$show_dir"
-if ! make -s --no-print-directory -C "$dir" COMMON="$REPO/common" >"$tmp/build" 2>&1; then
+if ! make -B -s --no-print-directory -C "$dir" COMMON="$REPO/common" >"$tmp/build" 2>&1; then
+    # Lessons 04 and 05 begin as a to-do list (tests/grade/todo.sh): say
+    # that, rather than the linker's line per use of each missing name.
+    if tests/grade/todo.sh "$nn" "$dir" "$tmp/build" >"$tmp/todo"; then
+        printf 'grade: it does not build yet.\n'
+        cat "$tmp/todo"
+        printf 'Each file'"'"'s part of the header says what its names are for; lessons/%s/README.md explains them.\n' "$lesson"
+        printf 'grade: then build it (make -C %s) and grade it: %s\n' "$show_dir" "$again"
+        exit 1
+    fi
     cat "$tmp/build"
     printf 'grade: the build failed (above); fix it first: make -C %s\n' "$show_dir"
     exit 1
 fi
 [ -x "$dir/server" ] || die "$show_dir has no server program after make"
+# Warnings: shown above the results, and counted on the summary line.
+warnings=$(grep -c ': warning: ' "$tmp/build")
+if [ -s "$tmp/build" ]; then
+    printf 'grade: it builds, with %d warning%s (a warning is often a bug: read %s):\n' \
+        "$warnings" "$([ "$warnings" -eq 1 ] || echo s)" "$([ "$warnings" -eq 1 ] && echo it || echo them)"
+    sed -n '1,40s/^/  /p' "$tmp/build"
+    [ "$(wc -l <"$tmp/build")" -le 40 ] || printf '  ... (all of it: make -B -C %s)\n' "$show_dir"
+fi
+# It builds, but names the header declares may still be missing (a file
+# left empty): the tests run anyway, and show what works so far.
+if tests/grade/todo.sh "$nn" "$dir" >"$tmp/todo"; then
+    printf 'grade: it builds, but is not finished.\n'
+    cat "$tmp/todo"
+fi
 make -s --no-print-directory -C tests tcpc >/dev/null || die "cannot build tests/tcpc"
 
 # What `make start` began from (tests/grade/NN-name.start), for "already passing".
 base=$(sed -n 's/^from  *\([^ #]*\).*/lesson \1/p' "tests/grade/$lesson.start" 2>/dev/null | head -n 1)
 [ -n "$base" ] || base="the starter"
 
+# Run from a bats test (tests/grade.bats), by way of make's /bin/sh, the
+# PATH leads to bats' own libexec, whose bats needs what only the outer one
+# exported: take the plain bats command.
+case ":$PATH:" in
+    *'/libexec/bats-core:'*) PATH=$(printf '%s\n' "$PATH" | tr ':' '\n' | grep -v '/libexec/bats-core$' | paste -s -d ':' -) ;;
+esac
 export BATS_LIB_PATH=${BATS_LIB_PATH:-/usr/lib/bats:/usr/local/lib:/opt/homebrew/lib}
 export BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-60}
 # A test waits for an answer up to WAIT_SECONDS (tests/helper.bash: 10 in the
@@ -187,6 +222,136 @@ export BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-60}
 export WAIT_SECONDS=$wait_s
 export TCPC_TIMEOUT=$((wait_s * 2))
 export LESSON_DIR=$dir
+
+# ---- Before any test: does the server start, say where it listens, and
+# answer? A server that cannot is reported once, with what was seen, and no
+# test runs (each would start it and wait in vain: minutes, not seconds).
+# The request: every lesson answers it within a moment: 01 echoes it, 02
+# numbers it, 03 answers the ping, 04 and 05 say welcome first.
+probe_request='{"jsonrpc":"2.0","method":"ping","id":1}\n'
+preflight() {   # sets $problem (lines joined by $US) and returns 1 when it fails
+    local out=$tmp/pre.out log=$tmp/pre.log pid status=0 end port owner owned=0 ports left probe_pid
+    problem=
+    spawn_server "$out" "$log" "$dir/server" --port 0
+    pid=$SPAWNED_PID
+    end=$((SECONDS + wait_s))
+    while ! grep -q '^listening on ' "$out" && kill -0 "$pid" 2>/dev/null && [ "$SECONDS" -le "$end" ]; do
+        sleep 0.02
+    done
+    if ! kill -0 "$pid" 2>/dev/null; then
+        wait "$pid" || status=$?
+        if grep -q '^listening on ' "$out"; then
+            problem="it printed its readiness line, then exited at once: $(exit_reason "$status")"
+        else
+            problem="it exited at once, $(exit_reason "$status"), before printing its readiness line (\"listening on HOST:PORT\")"
+        fi
+        problem=$problem$(said "$out" "$log")
+        end_group "$pid" >/dev/null
+        return 1
+    fi
+    if ! grep -q '^listening on ' "$out"; then
+        problem="it is running, but printed no readiness line within $wait_s s (GRADE_WAIT): \"listening on HOST:PORT\", the port it got from --port 0"
+        ports=$(listening_ports "$pid" | tr '\n' ' ')
+        [ -z "$ports" ] || problem="$problem${US}it listens on port ${ports% } though: does it ignore --port, or not print the line (or not fflush(stdout) after it)?"
+        problem=$problem$(said "$out" "$log")
+        stop_preflight "$pid"
+        return 1
+    fi
+    port=$(sed -n 's/^listening on .*:\([0-9][0-9]*\)$/\1/p' "$out" | head -n 1)
+    if [ -z "$port" ]; then
+        problem="its readiness line has no port: $(head -n 1 "$out" | cut -c 1-100)"
+        stop_preflight "$pid"
+        return 1
+    fi
+    owner=$(port_owner "$port" "$pid") || owned=$?
+    if [ "$owned" -eq 1 ]; then
+        problem="its readiness line names port $port, but the server does not listen there: $owner does"
+        ports=$(listening_ports "$pid" | tr '\n' ' ')
+        [ -z "$ports" ] || problem="$problem$US(the server listens on port ${ports% })"
+        [ "$owner" = nobody ] ||
+            problem="$problem${US}A server left running from \"Try it\"? See what holds the port: lsof -nP -iTCP:$port -sTCP:LISTEN"
+        stop_preflight "$pid"
+        return 1
+    elif [ "$owned" -eq 2 ]; then
+        printf 'grade: this system cannot say which process holds a port (no /proc/net/tcp, no lsof): the readiness line is trusted\n'
+    fi
+    # The request, and any answer: a byte, or the connection closed.
+    "$REPO/tests/tcpc" --port "$port" --timeout $((wait_s + 2)) send "$probe_request" read 1 \
+        >"$tmp/probe.out" 2>"$tmp/probe.err" 3>&- &
+    probe_pid=$!
+    end=$((SECONDS + wait_s))
+    while kill -0 "$probe_pid" 2>/dev/null && [ "$SECONDS" -le "$end" ]; do sleep 0.02; done
+    if kill -0 "$probe_pid" 2>/dev/null; then
+        problem="it listens on port $port, but gave no answer within $wait_s s (GRADE_WAIT) to the request $probe_request$(why_silent "$port")"
+        kill "$probe_pid" 2>/dev/null
+        wait "$probe_pid" 2>/dev/null
+        problem=$problem$(said "$out" "$log")
+        stop_preflight "$pid"
+        return 1
+    fi
+    status=0
+    wait "$probe_pid" || status=$?
+    # (a close, even a reset, is an answer: lesson 01's outline hangs up)
+    if [ "$status" -ne 0 ] && ! grep -q 'connection closed before\|reset by peer' "$tmp/probe.err"; then
+        problem="it listens on port $port, but the connection failed: $(cat "$tmp/probe.err")$(said "$out" "$log")"
+        stop_preflight "$pid"
+        return 1
+    fi
+    stop_preflight "$pid"
+}
+
+# said OUT LOG: what the server printed, for a problem (\037 between lines).
+said() {
+    local o l
+    if [ -s "$1" ]; then o=$(head -n 3 "$1" | cut -c 1-200); o=${o//$'\n'/$US}; else o='(none)'; fi
+    printf '%sits output: %s' "$US" "$o"
+    if [ -s "$2" ]; then
+        l=$(tail -n 8 "$2" | cut -c 1-200 | sed 's/^/  /')
+        printf '%sits log (stderr), last lines:%s%s' "$US" "$US" "${l//$'\n'/$US}"
+    else
+        printf '%sits log (stderr): (empty)' "$US"
+    fi
+}
+
+# why_silent PORT: on Linux, where the request is stuck, from the kernel's
+# socket queues (/proc/net/tcp): in the listen queue (never accepted), in the
+# accepted socket (never read), or read and not answered.
+why_silent() {
+    [ -r /proc/net/tcp ] || return 0
+    awk -v p="$(printf '%04X' "$1")" '
+    FNR > 1 { n = split($2, a, ":"); if (a[n] != p) next
+              split($5, q, ":"); rx = q[2]
+              if ($4 == "0A") { if (rx != "00000000") backlog = 1 }
+              else if ($4 == "01") { conn = 1; if (rx != "00000000") unread = 1 } }
+    END {
+        if (backlog) print "; it never accepted the connection (it is still in the listen queue: is the listener in the poll() set, and accept() called when it is readable?)"
+        else if (unread) print "; it accepted the connection, but never read the request (it waits unread in the socket)"
+        else if (conn) print "; it accepted the connection and read the request, but sent nothing back"
+    }' /proc/net/tcp /proc/net/tcp6 2>/dev/null
+}
+
+# stop_preflight PID: SIGTERM, up to GRADE_WAIT to exit, then whatever is
+# left of its process group. A server that outlives SIGTERM, or leaves a
+# process behind, is a problem too: every test would stop it so.
+stop_preflight() {
+    local pid=$1 end left
+    kill -TERM "$pid" 2>/dev/null
+    end=$((SECONDS + wait_s))
+    while kill -0 "$pid" 2>/dev/null && [ "$SECONDS" -le "$end" ]; do sleep 0.02; done
+    if kill -0 "$pid" 2>/dev/null; then
+        end_group "$pid" >/dev/null
+        [ -n "$problem" ] || problem="it did not exit within $wait_s s of SIGTERM (the grader stops the server so after each test)"
+        return 1
+    fi
+    wait "$pid" 2>/dev/null
+    left=$(end_group "$pid")
+    if [ -n "$left" ] && [ -z "$problem" ]; then
+        left=$(printf '%s\n' "$left" | sed 's/^/  /')
+        problem="it left processes running when it exited (the grader ended them):$US${left//$'\n'/$US}${US}a child it forked? A lesson's server is one process, whatever the number of clients."
+        return 1
+    fi
+    [ -z "$problem" ]
+}
 
 # ere_names: the FULL names of the plan lines on stdin as one anchored ERE
 # that bats -f matches against the RAW names (so "\r" as written: "\\r").
@@ -276,6 +441,8 @@ function finish(   r) {
             r = r msg
         else if (cmd ~ /^wait_until /)
             r = r "waited in vain for: " substr(cmd, 12)
+        else if (snt != "" && index(cmd, snt) == 1)
+            r = r "(this command failed)"
         else
             r = r "failed: " cmd
         if (st != "") r = r "\037(exit status " st ")"
@@ -377,7 +544,17 @@ show_sections() {
 : >"$tmp/results"
 not_run=0 not_run_why=
 printf 'grade: running %s against it (a failure can take a few seconds: tests wait for answers)\n\n' "$tests"
-if [ -n "$first_fail" ]; then
+if ! preflight 2>"$tmp/pre.stderr"; then      # (bash's "Segmentation fault" notice, too)
+    # Reported once, under the first section; no test runs.
+    first=$(head -n 1 "$tmp/plan" | cut -f 1)
+    section=$(sed -n "${first}p" "$tmp/sections")
+    if [ -n "$exercise" ]; then printf 'README "Exercises", exercise %s\n' "$exercise"; else printf 'README "%s"\n' "$section"; fi
+    show fail "the server starts, says where it listens (its readiness line), and answers" \
+        "$problem" no "$section"
+    not_run=$(wc -l <"$tmp/plan" | tr -d ' ')
+    not_run_why="each starts this server: first fix what the failure above says (try it by hand: $show_dir/server --port 0)"
+    preflight_failed=1
+elif [ -n "$first_fail" ]; then
     # One bats run per section, in order: stop after one with a failure.
     for s in $(cut -f 1 "$tmp/plan" | uniq); do
         if [ "$failed" -gt 0 ]; then
@@ -396,12 +573,19 @@ else
     show_sections 1 999999
 fi
 
-printf '\ngrade: %d passed, %d failed%s\n' "$passed" "$failed" "$([ "$skipped" -eq 0 ] || echo ", $skipped skipped")"
+printf '\ngrade: %d passed, %d failed%s%s\n' "$passed" "$failed" "$([ "$skipped" -eq 0 ] || echo ", $skipped skipped")" \
+    "$([ "$warnings" -eq 0 ] || echo ", $warnings build warning$([ "$warnings" -eq 1 ] || echo s)")"
 [ "$not_run" -eq 0 ] || printf '%d test%s not run: %s\n' "$not_run" "$([ "$not_run" -eq 1 ] || echo s)" "$not_run_why"
 if [ "$failed" -gt 0 ]; then
     if [ -n "$exercise" ]; then
         printf 'Stuck? Read the exercise in lessons/%s/README.md; the worked solution, with its reasons:\n' "$lesson"
-        printf '  make solve L=%s EXERCISE=%s%s\n' "$nn" "$exercise" "${dir_arg:+ DIR=$dir_arg}"
+        if [ -n "${GRADE_AGAIN:-}" ]; then      # run in a workspace: solve is a top-level target
+            printf '  cd %s && make solve L=%s EXERCISE=%s DIR=%s\n' "$REPO" "$nn" "$exercise" "$show_dir"
+        else
+            printf '  make solve L=%s EXERCISE=%s%s\n' "$nn" "$exercise" "${dir_arg:+ DIR=$dir_arg}"
+        fi
+    elif [ -n "${preflight_failed:-}" ]; then
+        printf 'Stuck? Run it by hand as the README does, and talk to it with nc; then: %s\n' "$again"
     else
         printf 'Stuck? Read the section named under a failure, then run that section alone:\n'
         printf '  %s SECTION=%s\n' "$again" "$(sh_quote "$(printf '%s' "$first_failed_section" | sed 's/[][\\.(){}*+?|^$]/\\&/g')")"
