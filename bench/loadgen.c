@@ -33,7 +33,13 @@
  * poll() call costs time for every fd in the list. That is why it leaves
  * out of its list what it does not need to hear from (closed sockets, and
  * the --idle-conns once connected), exactly as a lesson server asks only for
- * what each client needs (want_read, want_write).
+ * what each client needs (want_read, want_write). In chat mode at full
+ * speed it must read millions of lines a second on one core and still wait
+ * for the server, not the other way round: so its receivers ask to be woken
+ * only for a batch of lines (SO_RCVLOWAT), check each line without building
+ * a copy of it, and keep a big kernel buffer for the moments when another
+ * process has their core. The report says how busy the loadgen was, how long
+ * it waited for a core, and how idle the machine was.
  */
 #include "common.h"
 
@@ -71,6 +77,7 @@ static struct {
     long duration;      /* seconds measured */
     long warmup;        /* seconds of load before measuring starts */
     long server_pid;    /* read its CPU time and memory from /proc; 0 = no */
+    long batch_ms;      /* chat: a loop turn at most this often; 0 = no pause */
 } opt = {
     .host = "127.0.0.1", .mode = ECHO, .conns = 10, .size = 64, .depth = 1,
     .rate = 100, .duration = 3, .warmup = 1,
@@ -83,7 +90,13 @@ enum {
     MAX_SIZE = 1024 * 1024,
     MAX_DEPTH = 4096,
     LINE_MAX_IN = 64 * 1024,    /* longest reply line we accept */
-    CHAT_RING = 1 << 16,        /* send times kept for this many chat messages */
+    MAX_RATE = 4000000,         /* chat: lines per second from the sender */
+    CHAT_RING = 1 << 22,        /* send times kept for this many chat messages: */
+                                /* over LATE_SECONDS at MAX_RATE (32 MiB) */
+    LATE_SECONDS = 1,           /* chat: a line that takes longer is late */
+    BATCH_LINES = 1000,         /* chat, --batch-ms: lines a batch may last at most */
+    READ_BATCH_MAX = 16 * 1024, /* chat, --batch-ms: the most a receiver waits for */
+    CHAT_BUFFER = 4 * 1024 * 1024,      /* chat: each socket's kernel buffer */
     CHAT_TEXT_MAX = 4000,       /* longest chat line we send */
 };
 
@@ -92,7 +105,7 @@ static void usage(FILE *out)
     fprintf(out,
         "usage: loadgen --port PORT [--host ADDR] [--mode MODE] [--conns N] [--size BYTES]\n"
         "               [--depth N] [--rate N] [--duration S] [--warmup S] [--server-pid PID]\n"
-        "               [--idle-conns N]\n"
+        "               [--idle-conns N] [--batch-ms MS]\n"
         "Drive a lesson server with N connections for a fixed time; check every reply.\n\n"
         "modes:  echo   send SIZE bytes, expect them back (01); --depth > 1 for bulk\n"
         "        lines  send a SIZE-byte line, expect \"line N, M bytes: ...\" (02)\n"
@@ -100,6 +113,7 @@ static void usage(FILE *out)
         "        chat   one sender at --rate lines/s, N receivers expect \"nick: line\" (04)\n"
         "        idle   hold N connections open and report the server's memory (05)\n"
         "--idle-conns N adds N clients that connect and then only wait: the poll() cost.\n"
+        "--batch-ms MS (chat) reads at most every MS ms (or 1,000 lines), in big pieces.\n"
         "defaults: --conns 10 --size 64 --depth 1 --rate 100 --duration 3 --warmup 1\n"
         "Prints a report and one \"result key=value ...\" line; exits 1 if any error.\n");
 }
@@ -124,7 +138,7 @@ static void parse_args(int argc, char **argv)
         { "size", required_argument, NULL, 's' },  { "depth", required_argument, NULL, 'd' },
         { "rate", required_argument, NULL, 'r' },  { "duration", required_argument, NULL, 't' },
         { "warmup", required_argument, NULL, 'w' }, { "server-pid", required_argument, NULL, 'P' },
-        { "idle-conns", required_argument, NULL, 'i' },
+        { "idle-conns", required_argument, NULL, 'i' }, { "batch-ms", required_argument, NULL, 'b' },
         { "help", no_argument, NULL, 'h' },        { NULL, 0, NULL, 0 },
     };
     int c;
@@ -143,9 +157,10 @@ static void parse_args(int argc, char **argv)
             break;
         case 'c': opt.conns = number("conns", optarg, 1, 100000); break;
         case 'i': opt.idle_conns = number("idle-conns", optarg, 0, 100000); break;
+        case 'b': opt.batch_ms = number("batch-ms", optarg, 0, 999); break;
         case 's': opt.size = number("size", optarg, 1, MAX_SIZE); break;
         case 'd': opt.depth = number("depth", optarg, 1, MAX_DEPTH); break;
-        case 'r': opt.rate = number("rate", optarg, 1, 1000000); break;
+        case 'r': opt.rate = number("rate", optarg, 1, MAX_RATE); break;
         case 't': opt.duration = number("duration", optarg, 1, 3600); break;
         case 'w': opt.warmup = number("warmup", optarg, 0, 3600); break;
         case 'P': opt.server_pid = number("server-pid", optarg, 1, INT32_MAX); break;
@@ -190,9 +205,10 @@ static unsigned bucket_of(uint64_t ns)
 {
     if (ns < SUBS)
         return (unsigned)ns;
-    unsigned msb = 63;
-    while (!(ns >> msb))
-        msb--;
+    unsigned msb = 0;                   /* the highest bit set, in 6 steps */
+    for (unsigned step = 32; step > 0; step /= 2)
+        if (ns >> (msb + step))
+            msb += step;
     unsigned shift = msb - SUB_BITS;    /* keep the top SUB_BITS+1 bits */
     return (shift + 1) * SUBS + (unsigned)((ns >> shift) & (SUBS - 1));
 }
@@ -263,13 +279,24 @@ static uint64_t chat_sent_at[CHAT_RING];
  * accepted them, so they are in the room. Sending starts when all are. */
 static size_t chat_greeted;
 
+/* What went wrong, in one word for the result line: the first problem is
+ * the cause (a server that drops a line then looks wrong in other ways). */
+enum problem { NO_PROBLEM, CONNECT, CLOSED, WRONG, LOST, REORDERED, LATE };
+static const char *const problem_names[] = {
+    "none", "connect", "closed", "wrong", "lost", "reordered", "late",
+};
+static enum problem first_problem = NO_PROBLEM;
+
 /* Report a problem with one connection and give up on it: after a wrong
  * byte the stream is out of step, so nothing later on it can be checked. */
-static void fail(struct conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void fail(struct conn *c, const char *fmt, ...)
+static void fail(struct conn *c, enum problem what, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void fail(struct conn *c, enum problem what, const char *fmt, ...)
 {
     static unsigned shown;
     errors++;
+    if (first_problem == NO_PROBLEM)
+        first_problem = what;
     if (shown++ < 10) {             /* the first few are enough to debug */
         char why[256];
         va_list ap;
@@ -298,14 +325,55 @@ static const char *slice(const struct conn *c, uint64_t k)
     return pattern + ((uint64_t)c->id * 7 + k) % PATTERN_SLACK;
 }
 
-/* Chat line number seq: "#lg#SEQ# " padded with letters to SIZE-1 bytes. */
+/* Chat line number seq: "#lg#SEQ# " padded with letters to SIZE-1 bytes,
+ * the letter at position i being 'a' + (seq + i) % 26, so that the letters
+ * are a slice of the alphabet written out twice. */
+static const char alphabets[] = "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz";
+
 static size_t chat_text(uint64_t seq, char *out)
 {
     size_t len = (size_t)snprintf(out, 64, "#lg#%" PRIu64 "# ", seq);
     size_t want = (size_t)opt.size - 1;
-    for (; len < want; len++)
-        out[len] = (char)('a' + (seq + len) % 26);
-    return len;
+    for (; len < want; len += 26) {
+        size_t take = want - len < 26 ? want - len : 26;
+        memcpy(out + len, alphabets + (seq + len) % 26, take);
+    }
+    return want;
+}
+
+/* The number of the chat line whose text is text[0..len), if it is exactly
+ * what chat_text() makes; 0 if not. At saturation the receivers check
+ * millions of lines a second, so this reads the digits by hand and compares
+ * the letters in place instead of building the line and comparing. */
+static uint64_t chat_seq(const char *text, size_t len)
+{
+    uint64_t seq = 0;
+    size_t i = 4;                       /* after "#lg#" */
+    if (len != (size_t)opt.size - 1 || text[i] == '0')
+        return 0;                       /* the wrong length, or a leading zero */
+    for (; i < 4 + 19 && text[i] >= '0' && text[i] <= '9'; i++)
+        seq = seq * 10 + (uint64_t)(text[i] - '0');
+    if (text[i] != '#' || text[i + 1] != ' ')
+        return 0;
+    for (i += 2; i < len; i += 26) {
+        size_t take = len - i < 26 ? len - i : 26;
+        if (memcmp(text + i, alphabets + (seq + i) % 26, take) != 0)
+            return 0;
+    }
+    return seq;
+}
+
+/* Where "#lg#" starts in line[0..len), or NULL. (memmem is not POSIX, and
+ * strstr() costs more than this on short lines.) */
+static const char *find_mark(const char *line, size_t len)
+{
+    const char *end = line + len, *p = line;
+    while ((p = memchr(p, '#', (size_t)(end - p))) != NULL && end - p >= 4) {
+        if (memcmp(p, "#lg#", 4) == 0)
+            return p;
+        p++;
+    }
+    return NULL;
 }
 
 /* Write request number k (counting from 0) of connection c into out. */
@@ -368,30 +436,30 @@ static void on_line(struct conn *c, char *line, size_t len, uint64_t now)
     if (opt.mode == CHAT) {
         /* Lines without our mark are the server's own (a welcome, someone
          * joined): fine, skip them. Ours must arrive all, in order, intact. */
-        char text[CHAT_TEXT_MAX];
-        line[len] = '\0';
-        char *mark = strstr(line, "#lg#");
+        const char *mark = find_mark(line, len);
         if (!c->sender && !c->greeted) {
             c->greeted = true;
             chat_greeted++;
         }
         if (c->sender || !mark)
             return;
-        uint64_t seq = strtoull(mark + 4, NULL, 10);
-        size_t tlen = chat_text(seq, text);
-        if (seq == 0 || seq > chat_sent)
-            { fail(c, "chat message #%" PRIu64 " was never sent", seq); return; }
+        uint64_t seq = chat_seq(mark, len - (size_t)(mark - line));
+        if (seq == 0 || mark - line < 2 || memcmp(mark - 2, ": ", 2) != 0)
+            { fail(c, WRONG, "a chat message is not \"nick: text\": %.*s", (int)(len < 80 ? len : 80), line); return; }
+        if (seq > chat_sent)
+            { fail(c, WRONG, "chat message #%" PRIu64 " was never sent", seq); return; }
         if (c->next_seq == 0 && seq >= chat_first_measured && chat_first_measured)
-            { fail(c, "joined late: first message seen was #%" PRIu64, seq); return; }
+            { fail(c, LOST, "joined late: first message seen was #%" PRIu64, seq); return; }
         if (c->next_seq != 0 && seq != c->next_seq)
-            { fail(c, "expected chat message #%" PRIu64 ", got #%" PRIu64, c->next_seq, seq); return; }
-        if (len < tlen + 2 || memcmp(line + len - tlen, text, tlen) != 0 ||
-            memcmp(line + len - tlen - 2, ": ", 2) != 0)
-            { fail(c, "chat message #%" PRIu64 " is not \"nick: text\": %.80s", seq, line); return; }
-        if (chat_sent - seq >= CHAT_RING)
-            { fail(c, "fell more than %d messages behind", CHAT_RING); return; }
-        c->next_seq = seq + 1;
+            { fail(c, seq > c->next_seq ? LOST : REORDERED, "expected chat message #%" PRIu64 ", got #%" PRIu64,
+                   c->next_seq, seq); return; }
+        /* Late: it came more than LATE_SECONDS after it was sent (counted
+         * from the measuring on: the flood of joins may hold the first lines
+         * up for longer), or so late that its send time has left the ring. */
         uint64_t sent = chat_sent_at[seq % CHAT_RING];
+        if (chat_sent - seq >= CHAT_RING || (sent >= measure_start && now - sent > LATE_SECONDS * 1000000000ull))
+            { fail(c, LATE, "chat message #%" PRIu64 " came over %d s after it was sent", seq, LATE_SECONDS); return; }
+        c->next_seq = seq + 1;
         if (sent >= measure_start && sent < measure_end)
             record_latency(now - sent);
         c->answered++;
@@ -402,11 +470,11 @@ static void on_line(struct conn *c, char *line, size_t len, uint64_t now)
         return;
     }
     if (c->answered >= c->issued)
-        { fail(c, "a reply to a request we never sent: %.80s", line); return; }
+        { fail(c, WRONG, "a reply to a request we never sent: %.80s", line); return; }
     uint64_t k = c->answered;
     if (opt.mode == RPC) {
         if (!rpc_reply_ok(line, len, k + 1))
-            { fail(c, "wrong reply to ping id %" PRIu64 ": %.*s", k + 1, (int)(len < 200 ? len : 200), line); return; }
+            { fail(c, WRONG, "wrong reply to ping id %" PRIu64 ": %.*s", k + 1, (int)(len < 200 ? len : 200), line); return; }
     } else {                            /* LINES: "line N, M bytes: TEXT" */
         char head[64];
         size_t text_len = (size_t)opt.size - 1;
@@ -414,7 +482,7 @@ static void on_line(struct conn *c, char *line, size_t len, uint64_t now)
                                        k + 1, text_len, text_len == 1 ? "" : "s");
         if (len != hlen + text_len || memcmp(line, head, hlen) != 0 ||
             memcmp(line + hlen, slice(c, k), text_len) != 0)
-            { fail(c, "wrong reply to line %" PRIu64 ": %.*s", k + 1, (int)(len < 80 ? len : 80), line); return; }
+            { fail(c, WRONG, "wrong reply to line %" PRIu64 ": %.*s", k + 1, (int)(len < 80 ? len : 80), line); return; }
     }
     reply_done(c, now, len + 1);
 }
@@ -445,7 +513,7 @@ static void flush(struct conn *c)
                 return;
             if (errno == EINTR)
                 continue;
-            { fail(c, "write failed: %s", strerror(errno)); return; }
+            { fail(c, CLOSED, "write failed: %s", strerror(errno)); return; }
         }
         c->out_sent += (size_t)n;
     }
@@ -481,6 +549,18 @@ static void fill(struct conn *c)
 /* Chat: the sender issues message after message at --rate per second. */
 static uint64_t next_chat_at;
 
+/* Chat receivers, --batch-ms: fewer, bigger reads. At millions of lines a
+ * second, reading every few lines would make the loadgen the limit, not the
+ * server: each read() costs a system call and sends the server an ACK.
+ * SO_RCVLOWAT asks the kernel to call a socket readable only once `bytes`
+ * are waiting. 1 is the default: any byte. */
+static void set_read_batch(int bytes)
+{
+    for (size_t i = 0; opt.mode == CHAT && i < n_conns; i++)
+        if (!conns[i].sender && !conns[i].idle && conns[i].fd >= 0)
+            setsockopt(conns[i].fd, SOL_SOCKET, SO_RCVLOWAT, &bytes, sizeof bytes);
+}
+
 static void chat_tick(uint64_t now)
 {
     struct conn *s = &conns[0];
@@ -499,7 +579,9 @@ static void chat_tick(uint64_t now)
 
 static char read_buf[256 * 1024];
 
-static void on_readable(struct conn *c)
+/* One read() for c, and what it brought checked. True if it filled the
+ * buffer: more may be waiting in the socket. */
+static bool on_readable(struct conn *c)
 {
     uint64_t now = now_ns();
     char *into = opt.mode == ECHO || opt.mode == IDLE ? read_buf : c->in + c->in_len;
@@ -507,29 +589,29 @@ static void on_readable(struct conn *c)
     ssize_t n = read(c->fd, into, room);
     if (n < 0) {
         if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
-            return;
-        { fail(c, "read failed: %s", strerror(errno)); return; }
+            return false;
+        { fail(c, CLOSED, "read failed: %s", strerror(errno)); return false; }
     }
     if (n == 0)
-        { fail(c, "the server closed the connection"); return; }
+        { fail(c, CLOSED, "the server closed the connection"); return false; }
     if (phase == MEASURING && opt.mode == ECHO)
         bytes_measured += (size_t)n;
 
     if (c->idle)
-        return;                         /* a greeting, say: not our business */
+        return false;                   /* a greeting, say: not our business */
     if (opt.mode == ECHO) {
         /* The bytes may end one reply and start the next, or be any part
          * of one: compare them piece by piece with what we sent. */
         size_t done = 0, size = (size_t)opt.size;
         while (done < (size_t)n) {
             if (c->answered >= c->issued)
-                { fail(c, "got bytes we never sent"); return; }
+                { fail(c, WRONG, "got bytes we never sent"); return false; }
             size_t take = size - c->reply_got;
             if (take > (size_t)n - done)
                 take = (size_t)n - done;
             if (memcmp(read_buf + done, slice(c, c->answered) + c->reply_got, take) != 0)
-                { fail(c, "echo of request %" PRIu64 " differs at byte %zu",
-                            c->answered, c->reply_got); return; }
+                { fail(c, WRONG, "echo of request %" PRIu64 " differs at byte %zu",
+                            c->answered, c->reply_got); return false; }
             done += take;
             c->reply_got += take;
             if (c->reply_got == size) {
@@ -549,13 +631,14 @@ static void on_readable(struct conn *c)
             start = end + 1;
         }
         if (c->fd < 0)
-            return;
+            return false;
         memmove(c->in, c->in + start, c->in_len - start);
         c->in_len -= start;
         if (c->in_len == LINE_MAX_IN)
-            { fail(c, "a reply line longer than %d bytes", LINE_MAX_IN); return; }
+            { fail(c, WRONG, "a reply line longer than %d bytes", LINE_MAX_IN); return false; }
     }
     fill(c);    /* replies made room in the pipeline: send more right away */
+    return c->fd >= 0 && (size_t)n == room;
 }
 
 /* Start connecting to the server without waiting: connect() on a
@@ -566,17 +649,24 @@ static void start_connect(struct conn *c)
 {
     c->fd = socket(server_addr->ai_family, SOCK_STREAM, 0);
     if (c->fd < 0)
-        { fail(c, "socket: %s", strerror(errno)); return; }
+        { fail(c, CONNECT, "socket: %s", strerror(errno)); return; }
     if (set_nonblocking(c->fd) < 0)
-        { fail(c, "fcntl: %s", strerror(errno)); return; }
+        { fail(c, CONNECT, "fcntl: %s", strerror(errno)); return; }
     /* Nagle's algorithm would hold our small requests back while earlier
      * ones are unacknowledged; we want to measure the server, not that. */
     int one = 1;
     setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    /* Chat sockets get big kernel buffers, asked for before connect() so
+     * that the TCP window can use them: while we pause (--batch-ms) or
+     * another process holds our core, the kernel keeps what arrives, and the
+     * server does not take us for a slow client and drop us. */
+    int buffer = CHAT_BUFFER;
+    if (opt.mode == CHAT && !c->idle)
+        setsockopt(c->fd, SOL_SOCKET, c->sender ? SO_SNDBUF : SO_RCVBUF, &buffer, sizeof buffer);
     if (connect(c->fd, server_addr->ai_addr, server_addr->ai_addrlen) == 0)
         return;                         /* loopback sometimes connects at once */
     if (errno != EINPROGRESS)
-        { fail(c, "connect: %s", strerror(errno)); return; }
+        { fail(c, CONNECT, "connect: %s", strerror(errno)); return; }
     c->connecting = true;
 }
 
@@ -586,7 +676,7 @@ static void on_connected(struct conn *c)
     socklen_t len = sizeof err;
     c->connecting = false;
     if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 || err != 0)
-        fail(c, "connect: %s", strerror(err ? err : errno));
+        fail(c, CONNECT, "connect: %s", strerror(err ? err : errno));
 }
 
 /* ---- 6. The server's CPU time and memory (Linux /proc) ----------------------- */
@@ -672,6 +762,40 @@ static double own_cpu_seconds(void)
            (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
+/* Our own CPU time does not say, on a shared machine, whether we held the
+ * server back: we may also have been ready to run while someone else had
+ * our core. The scheduler counts that wait: the second field of
+ * /proc/self/schedstat, in ns (Linux). Busy + waiting well under 100% of
+ * the time means the rest was spent in poll() with nothing to read: waiting
+ * for the server. -1 if unavailable. */
+static double own_wait_seconds(void)
+{
+    FILE *f = fopen("/proc/self/schedstat", "r");
+    unsigned long long run_ns, wait_ns;
+    int got = f ? fscanf(f, "%llu %llu", &run_ns, &wait_ns) : 0; // NOLINT(cert-err34-c): count checked
+    if (f)
+        fclose(f);
+    return got == 2 ? (double)wait_ns / 1e9 : -1;
+}
+
+/* The whole machine's idle time and total time, in clock ticks summed over
+ * its CPUs: the first line of /proc/stat, "cpu user nice system idle
+ * iowait ..." (Linux). False if unavailable. */
+static bool machine_ticks(double *idle, double *total)
+{
+    FILE *f = fopen("/proc/stat", "r");
+    unsigned long long v[8] = { 0 };
+    int got = f ? fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", // NOLINT(cert-err34-c)
+                         &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) : 0;
+    if (f)
+        fclose(f);
+    *idle = (double)(v[3] + v[4]);
+    *total = 0;
+    for (int i = 0; i < 8; i++)
+        *total += (double)v[i];
+    return got == 8;
+}
+
 /* ---- 7. Main: the phases ------------------------------------------------------ */
 
 /* Each of our connections needs a file descriptor, and the default limit
@@ -719,7 +843,9 @@ static void setup(void)
         c->sender = opt.mode == CHAT && i == 0;
         c->idle = opt.mode == IDLE || i >= n_conns - (size_t)opt.idle_conns;
         bool sends = !c->idle && (opt.mode != CHAT || c->sender);
-        c->out_cap = sends ? (opt.mode == CHAT ? 1024 : (size_t)opt.depth) * request_max() : 0;
+        /* Chat: room for 20 ms of lines more than 1024, for --batch-ms. */
+        size_t requests = opt.mode == CHAT ? 1024 + (size_t)opt.rate / 50 : (size_t)opt.depth;
+        c->out_cap = sends ? requests * request_max() : 0;
         c->out = sends ? malloc(c->out_cap) : NULL;
         c->sent_at = calloc((size_t)opt.depth, sizeof *c->sent_at);
         bool lines = opt.mode == LINES || opt.mode == RPC || opt.mode == CHAT;
@@ -750,7 +876,10 @@ int main(int argc, char **argv)
     setup();
 
     long rss_before = server_rss_kib(), rss_end = -1;
-    double cpu_start = 0, cpu_end = 0, own_start = 0, own_end = 0;
+    double cpu_start = 0, cpu_end = 0, own_start = 0, own_end = 0, wait_start = -1, wait_end = -1;
+    double idle_start = 0, idle_end = 0, total_start = 0, total_end = 0;
+    bool have_ticks = false;
+    uint64_t last_turn = 0;
     uint64_t started = now_ns(), deadline = started + (uint64_t)CONNECT_SECONDS * 1000000000u;
     size_t next_to_connect = 0, open_conns = 0;
     struct pollfd *pfds = calloc(n_conns, sizeof *pfds);
@@ -758,8 +887,24 @@ int main(int argc, char **argv)
     if (!pfds || !polled)
         die("out of memory");
 
+    /* --batch-ms: while chat lines flow, one turn per batch at most. A turn
+     * costs a poll() over every receiver; turning for every few lines that
+     * arrive would make the loadgen the limit. Meanwhile the kernel buffers
+     * keep what comes, to be read in big pieces. A batch lasts batch_ms, or
+     * less if BATCH_LINES lines come sooner: the buffers must not fill. */
+    uint64_t batch_ns = (uint64_t)opt.batch_ms * 1000000u;
+    if (batch_ns > (uint64_t)BATCH_LINES * 1000000000u / (uint64_t)opt.rate)
+        batch_ns = (uint64_t)BATCH_LINES * 1000000000u / (uint64_t)opt.rate;
+
     while (phase != FINISHED) {
+        if (batch_ns && opt.mode == CHAT && (phase == WARMING_UP || phase == MEASURING)) {
+            uint64_t due = last_turn + batch_ns, before = now_ns();
+            struct timespec pause = { 0, due > before ? (long)(due - before) : 0 };
+            if (pause.tv_nsec > 0)
+                nanosleep(&pause, NULL);
+        }
         uint64_t now = now_ns();
+        last_turn = now;
 
         /* Move on to the next phase when this one's work or time is up. */
         size_t connecting = 0;
@@ -777,12 +922,17 @@ int main(int argc, char **argv)
             next_chat_at = now;
             for (size_t i = 0; i < n_conns; i++)
                 fill(&conns[i]);
+            /* --batch-ms: wake for what a receiver gets in a batch, at
+             * most READ_BATCH_MAX. */
+            uint64_t batch = (uint64_t)opt.rate * (uint64_t)opt.size * batch_ns / 1000000000u;
+            if (batch > 1 && opt.mode == CHAT)
+                set_read_batch(batch > READ_BATCH_MAX ? READ_BATCH_MAX : (int)batch);
         } else if (phase == CONNECTING && now >= deadline) {
             for (size_t i = 0; i < n_conns; i++)
                 if (conns[i].connecting)
-                    fail(&conns[i], "not connected after %d s", CONNECT_SECONDS);
+                    fail(&conns[i], CONNECT, "not connected after %d s", CONNECT_SECONDS);
                 else if (opt.mode == CHAT && !conns[i].sender && !conns[i].greeted && conns[i].fd >= 0)
-                    fail(&conns[i], "no line from the server within %d s of connecting", CONNECT_SECONDS);
+                    fail(&conns[i], CONNECT, "no line from the server within %d s of connecting", CONNECT_SECONDS);
             chat_greeted = (size_t)opt.conns;   /* the failed ones are out */
             continue;
         } else if (phase == WARMING_UP && now >= deadline) {
@@ -791,12 +941,18 @@ int main(int argc, char **argv)
             deadline = now + (uint64_t)opt.duration * 1000000000u;
             cpu_start = server_cpu_seconds();
             own_start = own_cpu_seconds();
+            wait_start = own_wait_seconds();
+            have_ticks = machine_ticks(&idle_start, &total_start);
         } else if (phase == MEASURING && now >= deadline) {
             phase = DRAINING;
             measure_end = now;
             cpu_end = server_cpu_seconds();
             own_end = own_cpu_seconds();
+            wait_end = own_wait_seconds();
+            have_ticks = machine_ticks(&idle_end, &total_end) && have_ticks;
             rss_end = server_rss_kib();
+            if (batch_ns)
+                set_read_batch(1);      /* the last bytes must come, however few */
             deadline = now + (uint64_t)DRAIN_SECONDS * 1000000000u;
         } else if (phase == DRAINING && (drained() || now >= deadline)) {
             phase = FINISHED;
@@ -854,8 +1010,11 @@ int main(int argc, char **argv)
                 on_connected(c);
                 continue;
             }
+            /* With --batch-ms the next turn is a while away: read on while
+             * reads come back full. */
             if (ev & (POLLIN | POLLHUP | POLLERR))
-                on_readable(c);
+                while (on_readable(c) && batch_ns > 0)
+                    ;
             if (c->fd >= 0 && (ev & POLLOUT))
                 flush(c);
         }
@@ -873,10 +1032,10 @@ int main(int argc, char **argv)
         while (c->idle && c->fd >= 0) {
             ssize_t n = read(c->fd, read_buf, sizeof read_buf);
             if (n == 0) {
-                fail(c, "the server closed an idle connection");
+                fail(c, CLOSED, "the server closed an idle connection");
             } else if (n < 0 && errno != EINTR) {
                 if (errno != EAGAIN && errno != EWOULDBLOCK)
-                    fail(c, "read failed: %s", strerror(errno));
+                    fail(c, CLOSED, "read failed: %s", strerror(errno));
                 break;
             }
         }
@@ -893,6 +1052,8 @@ int main(int argc, char **argv)
     }
     if (unanswered) {
         errors += unanswered;
+        if (first_problem == NO_PROBLEM)
+            first_problem = LATE;       /* not there DRAIN_SECONDS after the end */
         fprintf(stderr, "loadgen: %" PRIu64 " requests never answered within %d s\n",
                 unanswered, DRAIN_SECONDS);
     }
@@ -919,13 +1080,21 @@ int main(int argc, char **argv)
     if (cpu >= 0)
         printf("  server    %.0f%% of a core, %.2f us CPU per message, RSS %ld KiB (%ld B per connection)\n",
                cpu / secs * 100, cpu_per_msg, rss_end, rss_per_conn);
-    printf("  loadgen   %.0f%% of a core\n", (own_end - own_start) / secs * 100);
+    double own_pct = (own_end - own_start) / secs * 100;
+    double wait_pct = wait_start >= 0 && wait_end >= 0 ? (wait_end - wait_start) / secs * 100 : -1;
+    double idle_pct = have_ticks && total_end > total_start
+                      ? (idle_end - idle_start) / (total_end - total_start) * 100 : -1;
+    printf("  loadgen   %.0f%% of a core, and %.0f%% waiting for one; the machine was %.0f%% idle\n",
+           own_pct, wait_pct, idle_pct);
+    if (errors)
+        printf("  first problem: %s\n", problem_names[first_problem]);
     printf("result mode=%s conns=%ld idle_conns=%ld size=%ld depth=%ld rate=%ld secs=%.2f msgs=%" PRIu64
            " msgs_per_s=%.0f mb_per_s=%.2f p50_us=%.1f p99_us=%.1f max_us=%.1f over_40ms=%" PRIu64 " errors=%" PRIu64
-           " server_cpu_pct=%.0f cpu_us_per_msg=%.3f loadgen_cpu_pct=%.0f rss_kib=%ld rss_per_conn_b=%ld\n",
+           " server_cpu_pct=%.0f cpu_us_per_msg=%.3f loadgen_cpu_pct=%.0f rss_kib=%ld rss_per_conn_b=%ld"
+           " loadgen_wait_pct=%.0f machine_idle_pct=%.0f problem=%s\n",
            mode_names[opt.mode], opt.conns, opt.idle_conns, opt.size, opt.depth, opt.mode == CHAT ? opt.rate : 0,
            secs, msgs_measured, rate, mbps, p50, p99, max, over_40ms, errors,
            cpu >= 0 ? cpu / secs * 100 : -1, cpu_per_msg,
-           (own_end - own_start) / secs * 100, rss_end, rss_per_conn);
+           own_pct, rss_end, rss_per_conn, wait_pct, idle_pct, problem_names[first_problem]);
     return errors ? 1 : 0;
 }

@@ -40,6 +40,7 @@ loadgen() {
     run loadgen --mode lines --conns 2
     assert_failure 1
     assert_output --partial 'wrong reply to line 1'
+    assert_output --regexp 'result .* problem=wrong'
 }
 
 @test "bench: loadgen holds idle connections and sees none closed" {
@@ -55,6 +56,14 @@ loadgen() {
     assert_success
     assert_output --partial '20 greeted, 20 closed (0 without being told), 0 still open'
     assert_output --regexp 'result .* live_pings=[0-9]+ '
+}
+
+@test "bench: loadgen in batches (--batch-ms, as the saturation climb) still checks every chat line" {
+    start_server 04-chat-broadcast
+    run loadgen --mode chat --conns 20 --rate 2000 --warmup 1 --batch-ms 20
+    assert_success
+    assert_output --regexp 'result .* errors=0 .* problem=none'
+    refute_output --regexp 'msgs=0 '
 }
 
 # start_yardstick PATH: start_server for a binary under bench/ (the
