@@ -321,8 +321,10 @@ welcome() {
     exec 5>&-
     bg_done reader
     assert_line --index 1 "* guest3 joined"
-    assert_line "* guest1 left (too slow to keep up)"
-    assert_line "* guest3 left"
+    # (grep, not assert_line: bash takes seconds to walk 4,100 long lines)
+    grep -qxF "* guest1 left (too slow to keep up)" "$BATS_TEST_TMPDIR/reader" ||
+        fail "the reader never heard that guest1 left"
+    grep -qxF "* guest3 left" "$BATS_TEST_TMPDIR/reader" || fail "the reader never heard that guest3 left"
     diff <(seq 1 4096) <(sed -n 's/^guest3: \([0-9]*\) x*$/\1/p' "$BATS_TEST_TMPDIR/reader")
     wait_for_log "guest1 left (too slow to keep up)"
 }
