@@ -104,6 +104,19 @@ assert_server_sleeps() {
     wait_for_log "drained: every client is gone"
 }
 
+@test "05: during the drain, poll() sleeps until a client is ready or the deadline comes" {
+    start_server $LESSON --trace --drain-timeout 1
+    connect_never_reading guest1          # and never closes: the drain lasts 1 s
+    kill -TERM "$SERVER_PID"
+    server_exits 0                        # 0: the notice was sent
+    exec 5>&-
+    local turns
+    turns=$(sed -n '/shutting down/,/drain deadline/p' "$SERVER_LOG" | grep -c 'poll watched')
+    # A few wake-ups: guest1 writable, its discard, the deadline. Thousands:
+    # poll() returned at once, turn after turn (a signal pipe never emptied?).
+    [ "$turns" -le 20 ] || fail "poll() woke $turns times in the 1 s drain; the trace: $(grep -m 3 'poll woke' "$SERVER_LOG" | tail -n 2)"
+}
+
 @test "05: a second SIGINT during the drain exits at once; no new clients meanwhile" {
     start_server $LESSON --drain-timeout 600 --max-queue 67108864
     connect_never_reading guest1
@@ -226,6 +239,31 @@ assert_server_sleeps() {
     bg_client b --timeout 30 eof
     wait_for_log "as guest2"
     assert_server_sleeps
+}
+
+# poll_timeout_after [TEXT]: the timeout of the first poll() the trace shows
+# (after the log line holding TEXT): "none", or milliseconds.
+poll_timeout_after() {
+    awk -v text="${1:-}" 'BEGIN { found = text == "" }
+        found && /trace: poll watched/ {
+            if (/timeout none/) print "none"; else { sub(/.*timeout /, ""); sub(/ ms.*/, ""); print }
+            exit }
+        index($0, text) { found = 1 }' "$SERVER_LOG"
+}
+
+@test "05: poll() sleeps until the nearest deadline: with no client, for ever" {
+    start_server $LESSON --trace --idle-timeout 5
+    bg_client a --timeout 30 eof
+    wait_for_log "as guest1"
+    wait_until grep -q "poll watched 3 fds" "$SERVER_LOG" ||
+        fail "no poll() in the trace after guest1 came (--trace: trace_poll() after poll(), as in lesson 04)"
+    # The first poll() waited for the first client: no timer runs, no timeout.
+    run poll_timeout_after
+    [ "$output" = none ] || fail "with no client, poll() had a timeout: $output ms; its trace: $(grep -m 1 'poll watched' "$SERVER_LOG")"
+    # Then guest1's idle timer runs: 5 s, less the time this turn took.
+    run poll_timeout_after "as guest1"
+    [ "$output" != none ] && [ "$output" -gt 4000 ] && [ "$output" -le 5000 ] ||
+        fail "with guest1's idle timer 5 s away, poll()'s timeout was $output$([ "$output" = none ] || echo ' ms'), not the time left (4000 to 5000 ms)"
 }
 
 @test "05: --max-line: a line over the limit is refused with the limit in the message" {
