@@ -119,7 +119,7 @@ welcome() {
     # or its queue reached QUEUE_PAUSE.)
     local block talker
     block=$(printf 'x\\n%.0s' $(seq 8192))
-    bg_client talker --timeout 30 repeat 1000000 "$block"
+    bg_client talker --timeout "$(waits 3)" repeat 1000000 "$block"
     talker=$(cat "$BATS_TEST_TMPDIR/talker.pid")
     wait_for_log "as guest1"
     client lines 1 >/dev/null            # guest2 comes, and goes
@@ -154,7 +154,7 @@ welcome() {
     [ -r "/proc/$SERVER_PID/status" ] || skip "needs Linux /proc to measure peak memory"
     ! grep -q fsanitize "$(lesson_dir 04-chat-broadcast)/.build-flags" 2>/dev/null ||
         skip "peak RSS means nothing under AddressSanitizer (its shadow memory, its quarantine)"
-    bg_client reader --timeout 30 lines 20003
+    bg_client reader --timeout "$(waits 3)" lines 20003
     in_room reader
     # 20,000 lines of 200 bytes (4 MB) in bursts of 500, 5 ms apart: the
     # reader keeps up, so each line is sent and freed soon after it came.
@@ -164,7 +164,7 @@ welcome() {
     local ops=() f before after
     for f in "$BATS_TEST_TMPDIR"/chunks/c.*; do ops+=(file "$f" sleep 5); done
     before=$(peak_rss_kib)
-    run client --timeout 30 "${ops[@]}" shut eof
+    run client --timeout "$(waits 3)" "${ops[@]}" shut eof
     assert_success
     bg_done reader
     after=$(peak_rss_kib)
@@ -175,7 +175,7 @@ welcome() {
 
 @test "04: clients vanishing in the same turn are all announced, and the room goes on" {
     [ -r /proc/net/tcp ] || skip "needs Linux /proc/net/tcp to see the resets have arrived"
-    bg_client keeper --timeout 30 lines 7 send '/who\n' lines 8
+    bg_client keeper --timeout "$(waits 3)" lines 7 send '/who\n' lines 8
     in_room keeper
     local i
     for i in 2 3 4; do              # on fds 7, 8 and 9
@@ -431,7 +431,7 @@ teardown() {
     # dropped as too slow.) Requests of 100 bytes, answers of 106.
     local x wrote full
     x=$(printf '%87s' '' | tr ' ' x)
-    client --timeout 30 flood 67108864 "/msg guest1 $x\\n" send '\n' shut eof \
+    client --timeout "$(waits 3)" flood 67108864 "/msg guest1 $x\\n" send '\n' shut eof \
         >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" || true
     wrote=$(sed -n 's/^flood: wrote \([0-9]*\) bytes$/\1/p' "$BATS_TEST_TMPDIR/err")
     [ -n "$wrote" ] || fail "the client failed: $(cat "$BATS_TEST_TMPDIR/err")$(grep -h 'left (' "$SERVER_LOG" | head -n 1 | sed 's/^/; the server log: /')"

@@ -253,7 +253,7 @@ poll_timeout_after() {
 
 @test "05: poll() sleeps until the nearest deadline: with no client, for ever" {
     start_server $LESSON --trace --idle-timeout 5
-    bg_client a --timeout 30 eof
+    bg_client a --timeout "$(waits 3)" eof
     wait_for_log "as guest1"
     wait_until grep -q "poll watched 3 fds" "$SERVER_LOG" ||
         fail "no poll() in the trace after guest1 came (--trace: trace_poll() after poll(), as in lesson 04)"
@@ -364,7 +364,7 @@ teardown() {
     # guest2 stayed for as long as guest1 talked.)
     local ops=() i
     for i in $(seq 1 100); do ops+=(send '1\n2\n3\n4\n5\n6\n7\n8\n' sleep 200); done
-    bg_client talker --timeout 30 "${ops[@]}"
+    bg_client talker --timeout "$(waits 3)" "${ops[@]}"
     wait_for_log "as guest1"
     run client --timeout 10 eof
     kill "$(cat "$BATS_TEST_TMPDIR/talker.pid")" 2>/dev/null || true
@@ -383,7 +383,7 @@ left_idle_count() {
     # guest1 stays (an empty line every 200 ms) and watches the room.
     local ops=() i fd fds=() line
     for i in $(seq 1 100); do ops+=(send '\n' sleep 200); done
-    bg_client watcher --timeout 30 "${ops[@]}"
+    bg_client watcher --timeout "$(waits 3)" "${ops[@]}"
     wait_for_log "as guest1"
     # Twenty silent clients arrive while the server is stopped: it accepts
     # them all in one turn, so their idle deadlines are the same, and they
