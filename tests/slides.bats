@@ -179,6 +179,33 @@ missing_for() {
     done
 }
 
+@test "slides: the notes check refuses a sitting over 90 minutes, a restart without its break or recap, a checkpoint on no slide" {
+    # One timing model (check.mjs notes): the typing is on the code slides,
+    # each checkpoint placed on the slide where it is run, and a deck longer
+    # than a 90-minute slot split into sittings. Deck 05 passes; each change
+    # below must fail.
+    local deck=$REPO/slides/05-shutdown-timeouts-limits.md bad=$BATS_TEST_TMPDIR/bad.md
+    run node "$REPO/slides/tools/check.mjs" notes "$deck"
+    assert_success
+    assert_output --partial "in 2 sittings"
+    sed 's/^## Sitting 2 of 2,/## Back:/' "$deck" >"$bad"
+    run node "$REPO/slides/tools/check.mjs" notes "$bad"
+    assert_failure
+    assert_output --partial "more than a 90-minute slot"
+    sed 's/^BREAK before this slide/Back/' "$deck" >"$bad"
+    run node "$REPO/slides/tools/check.mjs" notes "$bad"
+    assert_failure
+    assert_output --partial "its note must say BREAK"
+    sed 's/^\*\*So far:\*\*/So far:/' "$deck" >"$bad"
+    run node "$REPO/slides/tools/check.mjs" notes "$bad"
+    assert_failure
+    assert_output --partial "one-line recap"
+    sed 's/Checkpoint 5 here/Checkpoint 5 comes/' "$deck" >"$bad"
+    run node "$REPO/slides/tools/check.mjs" notes "$bad"
+    assert_failure
+    assert_output --partial 'no slide'"'"'s note says "Checkpoint 5 here"'
+}
+
 # exercise_titles FILE: "N. Title (graded)" for each exercise of a README's
 # "## Exercises" section or a deck's "## Exercises..." slides.
 exercise_titles() {

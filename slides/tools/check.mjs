@@ -5,7 +5,9 @@
 //   node slides/tools/check.mjs png FILE.png      a rendered slide is not blank
 //   node slides/tools/check.mjs names DECK.md...  every excerpt names its function
 //   node slides/tools/check.mjs notes DECK.md...  every slide has a note with its
-//                                                 minute mark; a recap ends the deck
+//                                                 minute mark; a recap ends the deck;
+//                                                 sittings of 90 min at most; each
+//                                                 checkpoint named on its slide
 //   (names and notes take --pending "DECK.md...": reported, not failed)
 //
 // A deck marks its fenced blocks in the info string (after the language, so
@@ -391,6 +393,78 @@ function checkNames(decks) {
 // "[3 min, at 12/50]": this slide takes 3 minutes, and 12 of the deck's 50
 // have gone by at its end. The marks add up, the last one is the deck's
 // "Time: 50 minutes", and the last slide is the recap ("## Recap ...").
+//
+// One timing model for every deck: the live-coding happens on the code
+// slides, inside the deck's minutes, never after it. So each checkpoint of
+// the first note's "Type in this order" list is placed: "Checkpoint 3 here"
+// in the note of the slide where it is run, in the list's order. A class slot
+// is 90 minutes: a longer deck is split into sittings of at most 90. A
+// slide headed "## Sitting K of N" begins sitting K (the deck begins the
+// first); it is the restart after a break: its note says BREAK, and it
+// holds a one-line recap, a paragraph starting "**So far:**". The first
+// note then says "Time: T minutes, in N sittings".
+const SLOT_MINUTES = 90
+
+// The deck's slides as Markdown, in order (front matter left out).
+function slideSources(md) {
+  const parts = [[]]
+  let fence = false
+  for (const l of md.split('\n')) {
+    if (/^```/.test(l)) fence = !fence
+    if (!fence && l === '---') parts.push([])
+    else parts.at(-1).push(l)
+  }
+  return parts.slice(2).map((p) => p.join('\n'))
+}
+
+// The checkpoint labels of the first note's list, in order.
+function listedCheckpoints(firstNote) {
+  const at = firstNote.search(/^Type in this order/m)
+  if (at < 0) return []
+  return [...firstNote.slice(at).matchAll(/^\s*Checkpoint (\w+):/gm)].map((m) => m[1])
+}
+
+function checkTimingModel(md, comments, bad) {
+  const slides = slideSources(md)
+  if (slides.length !== comments.length) return bad(`found ${slides.length} slides in the Markdown, Marp renders ${comments.length}`)
+  const notes = comments.map((c) => c.join('\n'))
+  const mins = notes.map((n) => +(/^\[(\d+) min/.exec(n.trim())?.[1] ?? 0))
+  // Sittings.
+  const starts = [0]
+  let of = null
+  slides.forEach((s, i) => {
+    const m = /^## Sitting (\d+) of (\d+)\b/m.exec(s)
+    if (!m) return
+    if (+m[1] !== starts.length + 1) bad(`slide ${i + 1}: "Sitting ${m[1]}", but it is sitting ${starts.length + 1}`)
+    if (of !== null && +m[2] !== of) bad(`slide ${i + 1}: "of ${m[2]}", an earlier one said "of ${of}"`)
+    of = +m[2]
+    starts.push(i)
+    if (!/\bBREAK\b/.test(notes[i])) bad(`slide ${i + 1}: a sitting begins after a break: its note must say BREAK`)
+    const recap = s.split(/\n\s*\n/).filter((p) => /^\*\*So far:\*\*/.test(p.trim()))
+    if (recap.length !== 1) bad(`slide ${i + 1}: a sitting begins with a one-line recap, one paragraph starting "**So far:**"`)
+  })
+  if (of !== null && of !== starts.length) bad(`the sittings say "of ${of}", the deck has ${starts.length}`)
+  starts.forEach((from, k) => {
+    const to = starts[k + 1] ?? slides.length
+    const sum = mins.slice(from, to).reduce((a, b) => a + b, 0)
+    if (sum > SLOT_MINUTES) bad(`sitting ${k + 1} (slides ${from + 1}-${to}) takes ${sum} minutes, more than a ${SLOT_MINUTES}-minute slot: split it ("## Sitting K of N" after a break)`)
+  })
+  if (starts.length > 1 && !new RegExp(`^Time: \\d+ minutes, in ${starts.length} sittings\\b`, 'm').test(notes[0]))
+    bad(`${starts.length} sittings: the first note must say "Time: T minutes, in ${starts.length} sittings"`)
+  // Checkpoints, on the slides where they are run.
+  let last = 0
+  const labels = listedCheckpoints(notes[0])
+  if (!labels.length) bad('the first note has no "Type in this order" list with its checkpoints ("Checkpoint 1: ...")')
+  for (const label of labels) {
+    const re = new RegExp(`\\bcheckpoint\\s+${label}\\s+(is\\s+)?here\\b`, 'i')
+    const i = notes.findIndex((n, k) => k > 0 && re.test(n))
+    if (i < 0) { bad(`checkpoint ${label} of the typing order: no slide's note says "Checkpoint ${label} here" (the slide where it is run)`); continue }
+    if (i < last) bad(`checkpoint ${label} is named on slide ${i + 1}, before the checkpoint listed ahead of it (slide ${last + 1})`)
+    last = Math.max(last, i)
+  }
+  return starts.length
+}
+
 async function checkNotes(decks) {
   const { Marp } = await import('@marp-team/marp-core')
   let ok = true
@@ -414,7 +488,8 @@ async function checkNotes(decks) {
     if (sum !== total) bad(`the minute marks add up to ${sum}, the deck's Time: says ${total}`)
     const last = md.split(/^---$/m).at(-1)
     if (!/^## Recap\b/m.test(last)) bad('the last slide is not the recap ("## Recap")')
-    console.log(`slides: ${deck}: ${comments.length} slides, ${sum} of ${total} minutes`)
+    const sittings = checkTimingModel(md, comments, bad)
+    console.log(`slides: ${deck}: ${comments.length} slides, ${sum} of ${total} minutes${sittings > 1 ? `, in ${sittings} sittings` : ''}`)
   }
   return ok
 }
