@@ -8,6 +8,8 @@
 //                                                 minute mark; a recap ends the deck;
 //                                                 sittings of 90 min at most; each
 //                                                 checkpoint named on its slide
+//   node slides/tools/check.mjs mistakes DECK...  the "mistakes students make" slide
+//                                                 names only patches of the catalogue
 //   (names and notes take --pending "DECK.md...": reported, not failed)
 //
 // A deck marks its fenced blocks in the info string (after the language, so
@@ -37,7 +39,7 @@
 // the slide says which one, as `name()` (or `struct name`) in its text, e.g.
 // its heading. A block that starts with the definition itself names it.
 import { spawn, spawnSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { basename, dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { inflateSync } from 'node:zlib'
@@ -494,6 +496,49 @@ async function checkNotes(decks) {
   return ok
 }
 
+// ---- mistakes: the deck's "mistakes students make" come from the catalogue ----
+
+// tests/grade/mistakes/NN-name/K-slug.patch holds the mistakes students make
+// in lesson NN, each proved caught (or named as a known gap) by
+// tests/grade/mistakes.sh; its first line is "Mistake: WHAT — breaks ..." or
+// "— not caught: WHY". A deck whose lesson has a catalogue has one slide
+// headed "## Mistakes students make"; each of its bullets names one patch
+// as `K-slug`, which must exist, and says "not caught" exactly when the
+// patch's header does. A deck without a catalogue has no such slide: it
+// would name mistakes nothing checks.
+function checkMistakes(decks) {
+  let ok = true
+  for (const deck of decks) {
+    const lesson = basename(deck, '.md')
+    const dir = resolve(repo, 'tests/grade/mistakes', lesson)
+    let patches = null
+    try { patches = new Set(readdirSync(dir).filter((f) => f.endsWith('.patch')).map((f) => f.slice(0, -6))) } catch { patches = null }
+    const slides = slideSources(readFileSync(deck, 'utf8'))
+    const found = slides.filter((s) => /^## Mistakes students make\b/m.test(s))
+    const bad = (msg) => { console.log(`${deck}: ${msg}`); ok = false }
+    if (!patches) {
+      if (found.length) bad(`a "Mistakes students make" slide, but lesson ${lesson} has no catalogue (tests/grade/mistakes/${lesson}/)`)
+      console.log(`slides: ${deck}: no mistakes catalogue yet`)
+      continue
+    }
+    if (found.length !== 1) { bad(`lesson ${lesson} has a mistakes catalogue: the deck needs one slide "## Mistakes students make" (it has ${found.length})`); continue }
+    const text = found[0].replace(/<!--[\s\S]*?-->/g, '')
+    const bullets = text.split('\n').filter((l) => /^- /.test(l))
+    if (!bullets.length) bad('the mistakes slide lists no mistake ("- ..." bullets)')
+    for (const b of bullets) {
+      const names = [...b.matchAll(/`(\d+-[a-z0-9-]+)`/g)].map((m) => m[1])
+      if (names.length !== 1) { bad(`mistakes slide: each bullet names one patch as \`K-slug\`: ${b}`); continue }
+      const name = names[0]
+      if (!patches.has(name)) { bad(`mistakes slide: ${name} is not in tests/grade/mistakes/${lesson}/`); continue }
+      const header = readFileSync(resolve(dir, `${name}.patch`), 'utf8').split('\n')[0]
+      const gap = /— not caught:/.test(header)
+      if (gap !== /not caught/.test(b)) bad(`mistakes slide: ${name} ${gap ? 'is not caught by make grade: say so' : 'is caught by make grade, not "not caught"'}`)
+    }
+    console.log(`slides: ${deck}: ${bullets.length} mistakes named, each in tests/grade/mistakes/${lesson}/`)
+  }
+  return ok
+}
+
 // ---- main -------------------------------------------------------------------
 
 // --pending "A.md B.md": decks still being redone; names and notes report
@@ -511,6 +556,8 @@ if (what === 'code') {
   process.exit(ok ? 0 : 1)
 } else if (what === 'names') {
   process.exit(checkNames(args) ? 0 : 1)
+} else if (what === 'mistakes') {
+  process.exit(checkMistakes(args) ? 0 : 1)
 } else if (what === 'notes') {
   process.exit((await checkNotes(args)) ? 0 : 1)
 } else if (what === 'png') {
@@ -518,6 +565,6 @@ if (what === 'code') {
   console.log(`slides: ${args[0]}: ${n} distinct colours`)
   process.exit(n >= 16 ? 0 : 1)
 } else {
-  console.error('usage: check.mjs code DECK... | try-it DECK... | names DECK... | notes DECK... | png FILE.png')
+  console.error('usage: check.mjs code DECK... | try-it DECK... | names DECK... | notes DECK... | mistakes DECK... | png FILE.png')
   process.exit(2)
 }
