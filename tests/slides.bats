@@ -218,10 +218,12 @@ missing_for() {
     # (the copy keeps the deck's name: the lesson, and its catalogue, come from it)
     local deck=$REPO/slides/01-echo.md bad=$BATS_TEST_TMPDIR/x/01-echo.md
     mkdir -p "$BATS_TEST_TMPDIR/x"
+    # shellcheck disable=SC2016 # backquotes, as the slide writes them
     sed 's/`8-sigpipe`/`8-sigpipe-ignored`/' "$deck" >"$bad"
     run node "$REPO/slides/tools/check.mjs" mistakes "$bad"
     assert_failure
     assert_output --partial "8-sigpipe-ignored is not in tests/grade/mistakes/01-echo/"
+    # shellcheck disable=SC2016
     sed 's/kills us — `8-sigpipe`/kills us (not caught) — `8-sigpipe`/' "$deck" >"$bad"
     run node "$REPO/slides/tools/check.mjs" mistakes "$bad"
     assert_failure

@@ -204,7 +204,8 @@ check_server() {
     # Every other one /dev/fd lists is closed (bash closes numbers over 9 by
     # name too).
     # shellcheck disable=SC2086 # ARGS and the limit are words, as the notes write them
-    (for fd in $(ls /dev/fd); do
+    (for fd in /dev/fd/*; do
+         fd=${fd##*/}
          case $fd in 0 | 1 | 2 | *[!0-9]*) ;; *) eval "exec $fd>&-" 2>/dev/null ;; esac
      done
      if [ -n "$limit" ]; then ulimit $limit || exit 126; fi
