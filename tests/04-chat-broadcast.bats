@@ -345,6 +345,37 @@ welcome() {
     [ "$(grep -c '^\* guest[2-6] left' "$BATS_TEST_TMPDIR/reader")" -eq 5 ]
 }
 
+@test "04: a client that is ready both ways is read and written in the same turn" {
+    # A chat client can want both at once: it talks while the room's lines
+    # queue up for it. One that never stops talking must still be written
+    # to, so a turn that finds it readable and writable does both. (With
+    # "else if" in main()'s loop, a readable client is not written to until
+    # it falls silent.) Made certain with --trace: while the server is
+    # stopped, guest1 connects and sends 16 KiB of empty lines; its welcome
+    # is queued when it is accepted, so the next turn finds it IN|OUT.
+    stop_server
+    start_server 04-chat-broadcast --trace
+    kill -STOP "$SERVER_PID"
+    exec 5<>"/dev/tcp/127.0.0.1/$PORT"
+    head -c 16384 /dev/zero | tr '\0' '\n' >&5
+    kill -CONT "$SERVER_PID"
+    local line
+    IFS= read -r -t "${WAIT_SECONDS:-10}" line <&5 || fail "guest1 got no welcome"
+    assert_equal "$line" "$(welcome guest1)"
+    exec 5>&-
+    # The first turn that found guest1's fd readable and writable: what the
+    # server did in it, up to the next wake-up.
+    local fd
+    fd=$(sed -n 's/.*connected (fd \([0-9]*\)) as guest1$/\1/p' "$SERVER_LOG")
+    run awk -v fd="$fd" '
+        turn && /trace: poll (woke up|watched)/ { exit }
+        turn { print }
+        !turn && /trace: poll woke up/ && $0 ~ ("fd " fd " IN[|]OUT") { turn = 1; print }' "$SERVER_LOG"
+    assert_line --partial "IN|OUT"
+    assert_line --partial "trace: read fd $fd: "
+    assert_line --partial "trace: write fd $fd: "
+}
+
 @test "04: chat-client from a pipe: sends, half-closes, prints every answer" {
     bg_client a lines 6
     in_room a

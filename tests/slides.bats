@@ -179,6 +179,60 @@ missing_for() {
     done
 }
 
+@test "slides: the notes check refuses a sitting over 90 minutes, a restart without its break or recap, a checkpoint on no slide" {
+    # One timing model (check.mjs notes): the typing is on the code slides,
+    # each checkpoint placed on the slide where it is run, and a deck longer
+    # than a 90-minute slot split into sittings. Deck 05 passes; each change
+    # below must fail.
+    local deck=$REPO/slides/05-shutdown-timeouts-limits.md bad=$BATS_TEST_TMPDIR/bad.md
+    run node "$REPO/slides/tools/check.mjs" notes "$deck"
+    assert_success
+    assert_output --partial "in 2 sittings"
+    sed 's/^## Sitting 2 of 2,/## Back:/' "$deck" >"$bad"
+    run node "$REPO/slides/tools/check.mjs" notes "$bad"
+    assert_failure
+    assert_output --partial "more than a 90-minute slot"
+    sed 's/^BREAK before this slide/Back/' "$deck" >"$bad"
+    run node "$REPO/slides/tools/check.mjs" notes "$bad"
+    assert_failure
+    assert_output --partial "its note must say BREAK"
+    sed 's/^\*\*So far:\*\*/So far:/' "$deck" >"$bad"
+    run node "$REPO/slides/tools/check.mjs" notes "$bad"
+    assert_failure
+    assert_output --partial "one-line recap"
+    sed 's/Checkpoint 5 here/Checkpoint 5 comes/' "$deck" >"$bad"
+    run node "$REPO/slides/tools/check.mjs" notes "$bad"
+    assert_failure
+    assert_output --partial 'no slide'"'"'s note says "Checkpoint 5 here"'
+}
+
+@test "slides: a deck's \"Mistakes students make\" names only patches of its lesson's mistakes catalogue" {
+    # tests/grade/mistakes/NN-name/ holds the mistakes, each proved caught by
+    # tests/grade/mistakes.sh: a slide can name only those, and says "not
+    # caught" only of the known gaps. A lesson with a catalogue has the slide.
+    local files f
+    files=()
+    while IFS= read -r f; do files+=("$f"); done < <(decks)
+    run node "$REPO/slides/tools/check.mjs" mistakes "${files[@]}"
+    assert_success
+    # (the copy keeps the deck's name: the lesson, and its catalogue, come from it)
+    local deck=$REPO/slides/01-echo.md bad=$BATS_TEST_TMPDIR/x/01-echo.md
+    mkdir -p "$BATS_TEST_TMPDIR/x"
+    # shellcheck disable=SC2016 # backquotes, as the slide writes them
+    sed 's/`8-sigpipe`/`8-sigpipe-ignored`/' "$deck" >"$bad"
+    run node "$REPO/slides/tools/check.mjs" mistakes "$bad"
+    assert_failure
+    assert_output --partial "8-sigpipe-ignored is not in tests/grade/mistakes/01-echo/"
+    # shellcheck disable=SC2016
+    sed 's/kills us — `8-sigpipe`/kills us (not caught) — `8-sigpipe`/' "$deck" >"$bad"
+    run node "$REPO/slides/tools/check.mjs" mistakes "$bad"
+    assert_failure
+    assert_output --partial 'is caught by make grade'
+    sed 's/^## Mistakes students make/## Common errors/' "$deck" >"$bad"
+    run node "$REPO/slides/tools/check.mjs" mistakes "$bad"
+    assert_failure
+}
+
 # exercise_titles FILE: "N. Title (graded)" for each exercise of a README's
 # "## Exercises" section or a deck's "## Exercises..." slides.
 exercise_titles() {

@@ -5,7 +5,11 @@
 //   node slides/tools/check.mjs png FILE.png      a rendered slide is not blank
 //   node slides/tools/check.mjs names DECK.md...  every excerpt names its function
 //   node slides/tools/check.mjs notes DECK.md...  every slide has a note with its
-//                                                 minute mark; a recap ends the deck
+//                                                 minute mark; a recap ends the deck;
+//                                                 sittings of 90 min at most; each
+//                                                 checkpoint named on its slide
+//   node slides/tools/check.mjs mistakes DECK...  the "mistakes students make" slide
+//                                                 names only patches of the catalogue
 //   (names and notes take --pending "DECK.md...": reported, not failed)
 //
 // A deck marks its fenced blocks in the info string (after the language, so
@@ -35,7 +39,7 @@
 // the slide says which one, as `name()` (or `struct name`) in its text, e.g.
 // its heading. A block that starts with the definition itself names it.
 import { spawn, spawnSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { basename, dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { inflateSync } from 'node:zlib'
@@ -391,6 +395,78 @@ function checkNames(decks) {
 // "[3 min, at 12/50]": this slide takes 3 minutes, and 12 of the deck's 50
 // have gone by at its end. The marks add up, the last one is the deck's
 // "Time: 50 minutes", and the last slide is the recap ("## Recap ...").
+//
+// One timing model for every deck: the live-coding happens on the code
+// slides, inside the deck's minutes, never after it. So each checkpoint of
+// the first note's "Type in this order" list is placed: "Checkpoint 3 here"
+// in the note of the slide where it is run, in the list's order. A class slot
+// is 90 minutes: a longer deck is split into sittings of at most 90. A
+// slide headed "## Sitting K of N" begins sitting K (the deck begins the
+// first); it is the restart after a break: its note says BREAK, and it
+// holds a one-line recap, a paragraph starting "**So far:**". The first
+// note then says "Time: T minutes, in N sittings".
+const SLOT_MINUTES = 90
+
+// The deck's slides as Markdown, in order (front matter left out).
+function slideSources(md) {
+  const parts = [[]]
+  let fence = false
+  for (const l of md.split('\n')) {
+    if (/^```/.test(l)) fence = !fence
+    if (!fence && l === '---') parts.push([])
+    else parts.at(-1).push(l)
+  }
+  return parts.slice(2).map((p) => p.join('\n'))
+}
+
+// The checkpoint labels of the first note's list, in order.
+function listedCheckpoints(firstNote) {
+  const at = firstNote.search(/^Type in this order/m)
+  if (at < 0) return []
+  return [...firstNote.slice(at).matchAll(/^\s*Checkpoint (\w+):/gm)].map((m) => m[1])
+}
+
+function checkTimingModel(md, comments, bad) {
+  const slides = slideSources(md)
+  if (slides.length !== comments.length) return bad(`found ${slides.length} slides in the Markdown, Marp renders ${comments.length}`)
+  const notes = comments.map((c) => c.join('\n'))
+  const mins = notes.map((n) => +(/^\[(\d+) min/.exec(n.trim())?.[1] ?? 0))
+  // Sittings.
+  const starts = [0]
+  let of = null
+  slides.forEach((s, i) => {
+    const m = /^## Sitting (\d+) of (\d+)\b/m.exec(s)
+    if (!m) return
+    if (+m[1] !== starts.length + 1) bad(`slide ${i + 1}: "Sitting ${m[1]}", but it is sitting ${starts.length + 1}`)
+    if (of !== null && +m[2] !== of) bad(`slide ${i + 1}: "of ${m[2]}", an earlier one said "of ${of}"`)
+    of = +m[2]
+    starts.push(i)
+    if (!/\bBREAK\b/.test(notes[i])) bad(`slide ${i + 1}: a sitting begins after a break: its note must say BREAK`)
+    const recap = s.split(/\n\s*\n/).filter((p) => /^\*\*So far:\*\*/.test(p.trim()))
+    if (recap.length !== 1) bad(`slide ${i + 1}: a sitting begins with a one-line recap, one paragraph starting "**So far:**"`)
+  })
+  if (of !== null && of !== starts.length) bad(`the sittings say "of ${of}", the deck has ${starts.length}`)
+  starts.forEach((from, k) => {
+    const to = starts[k + 1] ?? slides.length
+    const sum = mins.slice(from, to).reduce((a, b) => a + b, 0)
+    if (sum > SLOT_MINUTES) bad(`sitting ${k + 1} (slides ${from + 1}-${to}) takes ${sum} minutes, more than a ${SLOT_MINUTES}-minute slot: split it ("## Sitting K of N" after a break)`)
+  })
+  if (starts.length > 1 && !new RegExp(`^Time: \\d+ minutes, in ${starts.length} sittings\\b`, 'm').test(notes[0]))
+    bad(`${starts.length} sittings: the first note must say "Time: T minutes, in ${starts.length} sittings"`)
+  // Checkpoints, on the slides where they are run.
+  let last = 0
+  const labels = listedCheckpoints(notes[0])
+  if (!labels.length) bad('the first note has no "Type in this order" list with its checkpoints ("Checkpoint 1: ...")')
+  for (const label of labels) {
+    const re = new RegExp(`\\bcheckpoint\\s+${label}\\s+(is\\s+)?here\\b`, 'i')
+    const i = notes.findIndex((n, k) => k > 0 && re.test(n))
+    if (i < 0) { bad(`checkpoint ${label} of the typing order: no slide's note says "Checkpoint ${label} here" (the slide where it is run)`); continue }
+    if (i < last) bad(`checkpoint ${label} is named on slide ${i + 1}, before the checkpoint listed ahead of it (slide ${last + 1})`)
+    last = Math.max(last, i)
+  }
+  return starts.length
+}
+
 async function checkNotes(decks) {
   const { Marp } = await import('@marp-team/marp-core')
   let ok = true
@@ -414,7 +490,51 @@ async function checkNotes(decks) {
     if (sum !== total) bad(`the minute marks add up to ${sum}, the deck's Time: says ${total}`)
     const last = md.split(/^---$/m).at(-1)
     if (!/^## Recap\b/m.test(last)) bad('the last slide is not the recap ("## Recap")')
-    console.log(`slides: ${deck}: ${comments.length} slides, ${sum} of ${total} minutes`)
+    const sittings = checkTimingModel(md, comments, bad)
+    console.log(`slides: ${deck}: ${comments.length} slides, ${sum} of ${total} minutes${sittings > 1 ? `, in ${sittings} sittings` : ''}`)
+  }
+  return ok
+}
+
+// ---- mistakes: the deck's "mistakes students make" come from the catalogue ----
+
+// tests/grade/mistakes/NN-name/K-slug.patch holds the mistakes students make
+// in lesson NN, each proved caught (or named as a known gap) by
+// tests/grade/mistakes.sh; its first line is "Mistake: WHAT — breaks ..." or
+// "— not caught: WHY". A deck whose lesson has a catalogue has one slide
+// headed "## Mistakes students make"; each of its bullets names one patch
+// as `K-slug`, which must exist, and says "not caught" exactly when the
+// patch's header does. A deck without a catalogue has no such slide: it
+// would name mistakes nothing checks.
+function checkMistakes(decks) {
+  let ok = true
+  for (const deck of decks) {
+    const lesson = basename(deck, '.md')
+    const dir = resolve(repo, 'tests/grade/mistakes', lesson)
+    let patches = null
+    try { patches = new Set(readdirSync(dir).filter((f) => f.endsWith('.patch')).map((f) => f.slice(0, -6))) } catch { patches = null }
+    const slides = slideSources(readFileSync(deck, 'utf8'))
+    const found = slides.filter((s) => /^## Mistakes students make\b/m.test(s))
+    const bad = (msg) => { console.log(`${deck}: ${msg}`); ok = false }
+    if (!patches) {
+      if (found.length) bad(`a "Mistakes students make" slide, but lesson ${lesson} has no catalogue (tests/grade/mistakes/${lesson}/)`)
+      console.log(`slides: ${deck}: no mistakes catalogue yet`)
+      continue
+    }
+    if (found.length !== 1) { bad(`lesson ${lesson} has a mistakes catalogue: the deck needs one slide "## Mistakes students make" (it has ${found.length})`); continue }
+    const text = found[0].replace(/<!--[\s\S]*?-->/g, '')
+    const bullets = text.split('\n').filter((l) => /^- /.test(l))
+    if (!bullets.length) bad('the mistakes slide lists no mistake ("- ..." bullets)')
+    for (const b of bullets) {
+      const names = [...b.matchAll(/`(\d+-[a-z0-9-]+)`/g)].map((m) => m[1])
+      if (names.length !== 1) { bad(`mistakes slide: each bullet names one patch as \`K-slug\`: ${b}`); continue }
+      const name = names[0]
+      if (!patches.has(name)) { bad(`mistakes slide: ${name} is not in tests/grade/mistakes/${lesson}/`); continue }
+      const header = readFileSync(resolve(dir, `${name}.patch`), 'utf8').split('\n')[0]
+      const gap = /— not caught:/.test(header)
+      if (gap !== /not caught/.test(b)) bad(`mistakes slide: ${name} ${gap ? 'is not caught by make grade: say so' : 'is caught by make grade, not "not caught"'}`)
+    }
+    console.log(`slides: ${deck}: ${bullets.length} mistakes named, each in tests/grade/mistakes/${lesson}/`)
   }
   return ok
 }
@@ -436,6 +556,8 @@ if (what === 'code') {
   process.exit(ok ? 0 : 1)
 } else if (what === 'names') {
   process.exit(checkNames(args) ? 0 : 1)
+} else if (what === 'mistakes') {
+  process.exit(checkMistakes(args) ? 0 : 1)
 } else if (what === 'notes') {
   process.exit((await checkNotes(args)) ? 0 : 1)
 } else if (what === 'png') {
@@ -443,6 +565,6 @@ if (what === 'code') {
   console.log(`slides: ${args[0]}: ${n} distinct colours`)
   process.exit(n >= 16 ? 0 : 1)
 } else {
-  console.error('usage: check.mjs code DECK... | try-it DECK... | names DECK... | notes DECK... | png FILE.png')
+  console.error('usage: check.mjs code DECK... | try-it DECK... | names DECK... | notes DECK... | mistakes DECK... | png FILE.png')
   process.exit(2)
 }

@@ -163,6 +163,49 @@ function measure(limits) {
   return slides
 }
 
+// Runs in the page: wait until every slide is laid out as it is shown,
+// on signals, never on time. Two things made readings differ under load:
+//  - Marp's HTML template gives every slide but the current one
+//    `content-visibility: hidden`: the browser skips rendering them, so the
+//    ResizeObservers of Marp's <marp-auto-scaling> (the fitting of wide code)
+//    never report there, and a code block is measured at its unfitted size
+//    ("runs into the footer"). Whether a slide got fitted depended on whether
+//    a frame was drawn before the template hid it: on a loaded machine, often
+//    not. So every slide is made visible here, as each is when presented.
+//  - the fitting itself happens in ResizeObserver callbacks, a frame or two
+//    after layout. So: the fonts are loaded, the custom elements defined,
+//    every auto-scaling element has had both its sizes reported and has set
+//    its SVG's viewBox, and then a whole rendering step (two animation
+//    frames) changes nothing.
+async function settle() {
+  const frame = () => new Promise((r) => requestAnimationFrame(() => r()))
+  const style = document.createElement('style')
+  style.textContent = 'svg.bespoke-marp-slide { content-visibility: visible !important; }'
+  document.head.append(style)
+  await document.fonts.ready
+  const hosts = () => [...document.querySelectorAll('*')].filter((e) => e.shadowRoot)
+  if (document.querySelector('marp-pre, [data-auto-scaling]')) await customElements.whenDefined('marp-auto-scaling')
+  const state = () => {
+    const autos = hosts().flatMap((h) => [...h.shadowRoot.querySelectorAll('marp-auto-scaling')])
+    let pending = 0
+    const sig = autos.map((a) => {
+      const svg = a.shadowRoot?.querySelector('svg')
+      if (!a.containerSize || !a.wrapperSize || !svg?.getAttribute('viewBox') || svg.style.display === 'inline') pending++
+      return `${svg?.getAttribute('viewBox')}|${svg?.getAttribute('preserveAspectRatio')}`
+    }).join(';')
+    return { pending, sig: `${document.fonts.status};${sig}`, count: autos.length }
+  }
+  let last = null
+  for (let frames = 0; frames < 2000; frames += 2) {
+    await frame()
+    await frame()
+    const now = state()
+    if (now.pending === 0 && last && now.sig === last.sig) return { ok: true, frames, fitted: now.count }
+    last = now
+  }
+  return { ok: false, why: `${last.pending} of ${last.count} code blocks never fitted after 2000 frames` }
+}
+
 const profile = mkdtempSync(join(tmpdir(), 'layout-profile-'))
 const browser = await puppeteer.launch({
   executablePath: chrome,
@@ -179,20 +222,13 @@ try {
   for (const deck of decks) {
     const name = basename(deck, '.html')
     await page.goto(pathToFileURL(deck).href, { waitUntil: 'load' })
-    await page.evaluate(() => document.fonts.ready)
-    // Marp fits wide code with a script after load: measure until two
-    // readings a few frames apart agree, so a slide is never judged before
-    // its fitting is done (seen once in CI: code "below the footer").
-    const frames = () => page.evaluate(() => new Promise((r) =>
-      requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r, 50)))))
-    let slides = await page.evaluate(measure, LIMITS)
-    for (let tries = 0; tries < 20; tries++) {
-      await frames()
-      const again = await page.evaluate(measure, LIMITS)
-      const same = JSON.stringify(again) === JSON.stringify(slides)
-      slides = again
-      if (same) break
+    const settled = await page.evaluate(settle)
+    if (!settled.ok) {
+      console.log(`${name}: the slides never settled (${settled.why}); not measured`)
+      failed++
+      continue
     }
+    const slides = await page.evaluate(measure, LIMITS)
     const min = (k) => Math.min(...slides.map((s) => s[k] ?? Infinity))
     for (const s of slides) {
       for (const p of s.problems) console.log(`${name} slide ${s.n} (${s.heading}): ${p}`)
