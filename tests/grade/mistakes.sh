@@ -13,6 +13,9 @@
 #       the first failure `make grade` reports is under it.
 #   Mistake: WHAT — not caught: WHY
 #       a known gap: `make grade` passes it (WHY says why no test can see it).
+#   Mistake: WHAT — sometimes caught: WHY
+#       a known gap that a test catches on some runs, not all (WHY says what
+#       it depends on): either result is accepted, and reported.
 #
 # More lines of prose may follow, then the diff (patch -p1, from the lesson's
 # folder). For every patch, this script
@@ -61,13 +64,17 @@ lesson_named() {
 # The header's parts. header_what PATCH: WHAT; header_section PATCH: SECTION
 # (empty for a known gap); header_gap PATCH: WHY (empty unless a known gap).
 header_what() {
-    sed -n -e '1s/^Mistake: \(.*\) — breaks ".*/\1/p' -e '1s/^Mistake: \(.*\) — not caught: .*/\1/p' "$1"
+    sed -n -e '1s/^Mistake: \(.*\) — breaks ".*/\1/p' -e '1s/^Mistake: \(.*\) — not caught: .*/\1/p' \
+        -e '1s/^Mistake: \(.*\) — sometimes caught: .*/\1/p' "$1"
 }
 header_section() {
     sed -n '1s/^Mistake: .* — breaks "\(.*\)"$/\1/p' "$1"
 }
 header_gap() {
     sed -n '1s/^Mistake: .* — not caught: \(.*\)$/\1/p' "$1"
+}
+header_sometimes() {
+    sed -n '1s/^Mistake: .* — sometimes caught: \(.*\)$/\1/p' "$1"
 }
 
 # patches_of DIR: its patches, in the order of their numbers (K-slug.patch).
@@ -99,6 +106,8 @@ readme_list() {
             gap=$(header_gap "$patch_file")
             if [ -n "$section" ]; then
                 printf -- '- `%s`: %s. Caught in "%s".\n' "$(basename "$patch_file" .patch)" "$(header_what "$patch_file")" "$section"
+            elif [ -z "$gap" ]; then
+                printf -- '- `%s`: %s. **Caught only sometimes**: %s.\n' "$(basename "$patch_file" .patch)" "$(header_what "$patch_file")" "$(header_sometimes "$patch_file")"
             else
                 printf -- '- `%s`: %s. **Not caught**: %s.\n' "$(basename "$patch_file" .patch)" "$(header_what "$patch_file")" "$gap"
             fi
@@ -140,14 +149,15 @@ lesson_copy() {
 # "  caught ...", "  not caught ..." (a known gap, as its header says), or
 # "  FAIL ..." (a problem).
 check_mistake() {
-    local nn=$1 lesson=$2 patch_file=$3 slug section gap t dir status first_see first_fail
+    local nn=$1 lesson=$2 patch_file=$3 slug section gap sometimes t dir status first_see first_fail
     slug=$(basename "$patch_file" .patch)
     t=$tmp/$lesson-$slug
     dir=$t.dir
     section=$(header_section "$patch_file")
     gap=$(header_gap "$patch_file")
-    if [ -z "$section" ] && [ -z "$gap" ]; then
-        printf '  FAIL        %s: its first line is not  Mistake: WHAT — breaks "SECTION"  (or  — not caught: WHY)\n' "$slug"
+    sometimes=$(header_sometimes "$patch_file")
+    if [ -z "$section" ] && [ -z "$gap" ] && [ -z "$sometimes" ]; then
+        printf '  FAIL        %s: its first line is not  Mistake: WHAT — breaks "SECTION"  (or  — not caught: WHY, or  — sometimes caught: WHY)\n' "$slug"
         return
     fi
     if [ -n "$section" ] && ! grep -qxF -- "## $section" "tests/grade/$lesson.order"; then
@@ -168,7 +178,13 @@ check_mistake() {
     status=$?
     first_see=$(sed -n 's/^ *see: lessons\/[^,]*, "\(.*\)"$/\1/p' "$t.grade" | head -n 1)
     first_fail=$(sed -n 's/^ *FAIL  *\(.*\)/\1/p' "$t.grade" | head -n 1 | sed 's/   (.*//')
-    if [ -n "$gap" ]; then
+    if [ -n "$sometimes" ]; then
+        if [ "$status" -eq 0 ]; then
+            printf '  sometimes   %s: not caught this time, as its header allows\n' "$slug"
+        else
+            printf '  sometimes   %s: caught this time, in "%s" by "%s"\n' "$slug" "$first_see" "$first_fail"
+        fi
+    elif [ -n "$gap" ]; then
         if [ "$status" -eq 0 ]; then
             printf '  not caught  %s, as its header says\n' "$slug"
         else
@@ -232,7 +248,7 @@ lesson_summary() {
     local f=$tmp/lesson.$1 total caught gaps bad seconds
     total=$(grep -c '^  [a-zA-Z]' "$f")
     caught=$(grep -c '^  caught ' "$f")
-    gaps=$(grep -c '^  not caught ' "$f")
+    gaps=$(grep -c '^  not caught \|^  sometimes ' "$f")
     bad=$(grep -c '^  FAIL ' "$f")
     seconds=$(cat "$tmp/time.$1".* | awk '{ s += $1 } END { print s + 0 }')
     printf '%s: %d mistakes, %d caught where their header says, %d known gaps, %d problems; catch rate %d%%; %d s of checks\n' \
@@ -260,7 +276,7 @@ elif ! readme_updated "$(cat "$tmp/list")" | cmp -s - "$readme"; then
 fi
 
 caught=$(cat "$tmp"/report.* 2>/dev/null | grep -c '^  caught ')
-gaps=$(cat "$tmp"/report.* 2>/dev/null | grep -c '^  not caught ')
+gaps=$(cat "$tmp"/report.* 2>/dev/null | grep -c '^  not caught \|^  sometimes ')
 problems=$(cat "$tmp"/report.* 2>/dev/null | grep -c '^  FAIL ')
 printf 'mistakes: %d caught as their headers say, %d known gaps, %d problems (%d s)\n' \
     "$caught" "$gaps" "$problems" $(($(date +%s) - started))
