@@ -16,7 +16,7 @@
  *      on_writable     one write() for one client
  *      what_next       decide what to wait for next; the polite close
  *   4. accept_clients  unchanged from lesson 01
- *   5. main            the event loop, unchanged from lesson 01
+ *   5. main            lesson 01's event loop; only the port and --help change
  */
 #include "common.h"
 #include "rpc.h"
