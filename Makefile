@@ -44,8 +44,10 @@ test: deps-test build tests/tcpc tests/fuzz ## build, then run the whole test su
 # The same suite against binaries built with AddressSanitizer and UBSan: any
 # memory error or undefined behaviour kills the server and fails its test.
 # The slides' and docs' checks run no C of their own: make test runs them once;
-# tests/rehearse.bats types workspaces of the lessons the suite tests already.
-CHECK_TESTS = $(filter-out tests/slides.bats tests/docs.bats tests/rehearse.bats,$(sort $(wildcard tests/*.bats)))
+# tests/rehearse.bats types workspaces of the lessons the suite tests already;
+# tests/grade.bats tests the grader's shell, and tests/bench-smoke.bats the
+# benchmark's tools: make test runs both once, on the plain build.
+CHECK_TESTS = $(filter-out tests/slides.bats tests/docs.bats tests/rehearse.bats tests/grade.bats tests/bench-smoke.bats,$(sort $(wildcard tests/*.bats)))
 check: ## the tests that run C again, on an AddressSanitizer + UBSan build
 	@$(MAKE) --no-print-directory SANITIZE=1 test TESTS="$(CHECK_TESTS)"
 
