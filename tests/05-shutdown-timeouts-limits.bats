@@ -56,8 +56,8 @@ assert_server_sleeps() {
     send_numbered_lines 40000             # 8 MB: more than the kernel buffers
     wait_for_log "guest2 left"
     kill -TERM "$SERVER_PID"
-    wait_for_log "shutting down: 1 clients"
-    grep -E -q 'shutting down: 1 clients, [1-9][0-9]* bytes queued' "$SERVER_LOG" ||
+    wait_for_log "shutting down: 1 connected"
+    grep -E -q 'shutting down: 1 connected, [1-9][0-9]* B queued' "$SERVER_LOG" ||
         fail "nothing was queued: $(cat "$SERVER_LOG")"
     # Now read: everything, then the notice, then EOF.
     timeout "$(waits 2)" cat <&5 >"$BATS_TEST_TMPDIR/got"
@@ -87,7 +87,7 @@ assert_server_sleeps() {
     kill -TERM "$SERVER_PID"
     server_exits 1                        # 1: bytes were left unsent
     exec 5>&-
-    wait_for_log "drain deadline: closing 1 clients"
+    wait_for_log "drain deadline: closing 1 still connected"
     bg_done reader                        # the reader got all, and its close
     [ "$(grep -c '^guest3: ' <<<"$output")" -eq 40000 ]
     assert_line --index -1 "* server shutting down"

@@ -69,7 +69,7 @@ int on_signal_pipe(int listener)
     size_t queued = 0;
     for (size_t i = 0; i < n_conns; i++)
         queued += conns[i]->q_cost;
-    log_msg("shutting down: %zu clients, %zu bytes queued; %ld s to drain",
+    log_msg("shutting down: %zu connected, %zu B queued; %ld s to drain",
             n_conns, queued, drain_timeout);
     shutting_down = true;
     drain_deadline = now + drain_timeout * 1000;
@@ -104,7 +104,7 @@ int drain_status(void)
         unsent += conns[i]->q_count;
         conns[i]->want_close = true;
     }
-    log_msg("drain deadline: closing %zu clients, %zu messages unsent%s; exiting",
+    log_msg("drain deadline: closing %zu still connected; unsent messages: %zu%s; exiting",
             n_conns, unsent, drain_lost ? ", some closed earlier with lines unsent" : "");
     return unsent == 0 && !drain_lost ? 0 : 1;
 }
