@@ -150,28 +150,62 @@ assert_server_sleeps() {
 
 @test "05: slowloris, one byte at a time and never a whole line, is an idle client" {
     start_server $LESSON --idle-timeout 1
-    local ops=() ch
-    for ch in G E T ' ' / ' ' H T T P; do ops+=(send "$ch" sleep 300); done
-    run client --timeout "$(waits 2)" "${ops[@]}" eof
-    assert_success
-    assert_output "$(printf '%s\nerror: no line from you for 1 s; bye' "$(welcome guest1)")"
+    # "GET / HTTP/1.1 " one byte every 250 ms, for 3 s longer than the test
+    # waits: it must be closed while it is still sending, 1 s after it came.
+    # (If bytes restarted the idle clock, it would be 1 s after the last.)
+    local ops=() i text='GET / HTTP/1.1 '
+    for ((i = 0; i < 4 * (${WAIT_SECONDS:-10} + 3); i++)); do
+        ops+=(send "${text:$((i % ${#text})):1}" sleep 250)
+    done
+    bg_client loris --timeout "$(waits 3)" "${ops[@]}"
     wait_for_log "guest1 left (idle)"
+    wait_until grep -q '^error: ' "$BATS_TEST_TMPDIR/loris"
+    kill "$(cat "$BATS_TEST_TMPDIR/loris.pid")"
+    run cat "$BATS_TEST_TMPDIR/loris"
+    assert_output "$(printf '%s\nerror: no line from you for 1 s; bye' "$(welcome guest1)")"
 }
 
-@test "05: output that makes no progress for --write-timeout: the client is dropped" {
+@test "05: output that makes no progress for --write-timeout: the client is dropped, while the room talks too" {
     start_server $LESSON --write-timeout 1 --max-queue 67108864
     connect_never_reading guest1
     bg_client watcher --timeout "$(waits 3)" eof
     wait_for_log "as guest2"
+    # guest3 says a line every 200 ms all along: each is queued for guest1
+    # too, and must not restart its clock (only a write that moves does).
+    local ops=() i
+    for ((i = 0; i < 25 * ${WAIT_SECONDS:-10}; i++)); do ops+=(send 'still here\n' sleep 200); done
+    bg_client talker --timeout "$(waits 6)" "${ops[@]}"
+    wait_for_log "as guest3"
     send_numbered_lines 40000
     wait_for_log "no progress for 1 s; dropping it"
     wait_for_log "guest1 left (too slow to keep up)"
+    kill "$(cat "$BATS_TEST_TMPDIR/talker.pid")"
     exec 5>&-
     stop_server
     bg_done watcher
     # (grep, not assert_line: bash takes 13 s to walk 40,000 lines)
     grep -qxF "* guest1 left (too slow to keep up)" "$BATS_TEST_TMPDIR/watcher" ||
         fail "the watcher never heard that guest1 left: $(tail -n 3 "$BATS_TEST_TMPDIR/watcher" | cut -c 1-80)"
+}
+
+@test "05: a stalled client that reads again makes progress: its --write-timeout starts anew" {
+    start_server $LESSON --write-timeout 3 --max-queue 67108864
+    connect_never_reading guest1
+    send_numbered_lines 40000             # 8 MB: its kernel buffers fill, the rest is queued
+    # The server stops; guest1 reads 2 MB of what its kernel holds, and the
+    # server stays stopped for longer than --write-timeout. When it goes on,
+    # its first write to guest1 makes progress: the clock starts anew, and
+    # guest1 gets every line. (A clock that counts from when output started
+    # waiting has run out by then: guest1 is dropped as it reads.)
+    kill -STOP "$SERVER_PID"
+    timeout 4 head -c 2000000 <&5 >/dev/null || true
+    sleep 4
+    kill -CONT "$SERVER_PID"
+    timeout "$(waits 2)" grep -q -m 1 '^guest2: 40000 y' <&5 ||
+        fail "guest1 did not get every line; the log: $(grep -v 'connected' "$SERVER_LOG")"
+    exec 5>&-
+    run grep "no progress" "$SERVER_LOG"
+    assert_failure
 }
 
 @test "05: --max-clients: the next client gets one line and the close; later, room again" {
@@ -366,7 +400,7 @@ teardown() {
     for i in $(seq 1 100); do ops+=(send '1\n2\n3\n4\n5\n6\n7\n8\n' sleep 200); done
     bg_client talker --timeout "$(waits 3)" "${ops[@]}"
     wait_for_log "as guest1"
-    run client --timeout 10 eof
+    run client --timeout "$(waits 1)" eof   # (guest1 talks for longer than that)
     kill "$(cat "$BATS_TEST_TMPDIR/talker.pid")" 2>/dev/null || true
     assert_success
     assert_line --index -1 "error: no line from you for 1 s; bye"
@@ -436,6 +470,36 @@ left_idle_count() {
     assert_failure
 }
 
+# True once no server-side socket on $PORT holds a byte unread.
+all_read() {
+    ! unread_at_port 1 1 -ge
+}
+
+@test "05: a quiet client holds no input buffer: 200 clients that said a line cost little memory" {
+    start_server $LESSON --max-line 65536 --max-queue 1048576
+    [ -r "/proc/$SERVER_PID/status" ] || skip "needs Linux /proc to measure memory"
+    ! grep -q fsanitize "$(lesson_dir "$LESSON")/.build-flags" 2>/dev/null ||
+        skip "memory means nothing under AddressSanitizer (its shadow memory, its quarantine)"
+    # Each client sends one line (an empty one), so each needs an input
+    # buffer of --max-line + 2 bytes (64 KiB) for a moment; then it is
+    # quiet. An input buffer given back once empty costs nothing while it
+    # waits; one kept per client is 200 x 64 KiB = 12.5 MiB.
+    local before after i fd fds=()
+    before=$(awk '/^VmData:/ { print $2 }' "/proc/$SERVER_PID/status")
+    for i in $(seq 1 200); do
+        exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
+        printf '\n' >&"$fd"
+        fds+=("$fd")
+    done
+    wait_until joined_count 200
+    wait_until all_read || fail "the server did not read every client's line"
+    after=$(awk '/^VmData:/ { print $2 }' "/proc/$SERVER_PID/status")
+    for fd in "${fds[@]}"; do exec {fd}>&-; done
+    echo "200 quiet clients: the server's data segment grew $((after - before)) KiB" >&3
+    [ $((after - before)) -le 4096 ] ||
+        fail "200 quiet clients grew the server's data by $((after - before)) KiB: an input buffer kept per client?"
+}
+
 @test "05: a stalled client costs at most --max-queue of memory, 1-byte lines included" {
     start_server $LESSON
     [ -r "/proc/$SERVER_PID/status" ] || skip "needs Linux /proc to measure peak memory"
@@ -479,12 +543,40 @@ left_idle_count() {
 
 @test "05: control characters are shown, not relayed: no escape sequence reaches a terminal" {
     start_server $LESSON
-    bg_client a lines 4
+    bg_client a lines 5
     wait_until grep -q '^welcome' "$BATS_TEST_TMPDIR/a"
-    client send '\x1b]0;owned\x07\x1b[2Jhello\rguest1: fake line\n/me tabs\tstay\x7f\x00\n' shut eof >/dev/null
-    bg_done a 4
+    client send '\x1b]0;owned\x07\x1b[2Jhello\rguest1: fake line\n/me tabs\tstay\x7f\x00\ncaf\xc3\xa9 \xe2\x9c\x93\n' shut eof >/dev/null
+    bg_done a 5
     assert_line --index 2 'guest2: ^[]0;owned^G^[[2Jhello^Mguest1: fake line'
     assert_line --index 3 "$(printf '* guest2 tabs\tstay^?^@')"
+    # Bytes from 0x80 up are UTF-8 text, relayed as they are.
+    assert_line --index 4 "$(printf 'guest2: caf\303\251 \342\234\223')"
+}
+
+# True once the log shows guest1 left, or the server has exited.
+guest1_left_or_server_gone() {
+    grep -q 'guest1 left' "$SERVER_LOG" || server_gone
+}
+
+@test "05: a client gone before its lines are written does not kill the server (SIGPIPE)" {
+    start_server $LESSON
+    # The server is stopped while a client connects, asks for /help,
+    # half-closes and resets the connection: the answer is written to a
+    # connection that is gone. write() fails with EPIPE, and raises SIGPIPE,
+    # which kills the process by default (lesson 01).
+    kill -STOP "$SERVER_PID"
+    run client send '/help\n' shut rst
+    kill -CONT "$SERVER_PID"
+    assert_success
+    wait_until guest1_left_or_server_gone
+    if server_gone; then
+        local status=0
+        wait "$SERVER_PID" || status=$?
+        SERVER_PID=
+        fail "the server died, $(exit_reason "$status"), writing to a client that had gone"
+    fi
+    run client lines 1
+    assert_output "$(welcome guest2)"
 }
 
 @test "05: SIGHUP drains like SIGTERM; SIGUSR1 is ignored, not fatal" {
