@@ -97,9 +97,10 @@ static void queue_push(struct conn *c, struct msg *m)
         c->too_slow = true;             /* remove_closed() drops it this turn */
     if (c->too_slow || c->want_close)
         return;
-    /* No room at the end: write first. A fast reader takes what waits, so
-     * a burst that lands in one turn does not grow every reader's array. */
-    if (c->q_head + c->q_count == c->q_cap && c->q_count > 0 && !send_queue(c))
+    /* No room at the end, and a whole batch waits: write first. A fast
+     * reader takes it, so a burst that lands in one turn grows no reader's
+     * array past one batch (2 KiB), and each writev() still carries one. */
+    if (c->q_head + c->q_count == c->q_cap && c->q_count >= WRITE_BATCH && !send_queue(c))
         return;                         /* it failed: want_close */
     if (c->q_head + c->q_count == c->q_cap) {     /* still no room at the end */
         if (c->q_head > c->q_cap / 2) {           /* mostly sent: slide down */
