@@ -48,8 +48,11 @@ test: deps-test build tests/tcpc tests/fuzz ## build, then run the whole test su
 # tests/grade.bats tests the grader's shell, and tests/bench-smoke.bats the
 # benchmark's tools: make test runs both once, on the plain build.
 CHECK_TESTS = $(filter-out tests/slides.bats tests/docs.bats tests/rehearse.bats tests/grade.bats tests/bench-smoke.bats,$(sort $(wildcard tests/*.bats)))
+# detect_leaks=0: LeakSanitizer's check at exit hung a 05 server that had
+# logged "drained ... exiting" past the tests' 30 s wait, 4 times in one CI
+# run (not reproduced alone); leaks are make valgrind's job.
 check: ## the tests that run C again, on an AddressSanitizer + UBSan build
-	@$(MAKE) --no-print-directory SANITIZE=1 test TESTS="$(CHECK_TESTS)"
+	@ASAN_OPTIONS=detect_leaks=0 $(MAKE) --no-print-directory SANITIZE=1 test TESTS="$(CHECK_TESTS)"
 
 # clean leaves the tree as a fresh clone (git status --ignored shows only
 # node_modules/, which `make deps` installed; distclean removes that too).
