@@ -173,7 +173,10 @@ check_mistake() {
     # build, not two.
     FIRST_FAIL=1 make -s --no-print-directory grade L="$nn" DIR="$dir" >"$t.grade" 2>&1
     status=$?
-    if grep -q '^grade: it builds, with \|^grade: the build failed\|^grade: it does not build yet' "$t.grade"; then
+    # Warnings: counted on the summary line (tests/grade/README.md, "What
+    # others may parse"); a build that failed has no summary line.
+    if grep -q '^grade: [0-9]* passed, .* build warning' "$t.grade" ||
+        grep -q '^grade: the build failed\|^grade: it does not build yet' "$t.grade"; then
         printf '  FAIL        %s: the lesson with this mistake does not build warning-free:\n' "$slug"
         sed -n '/^grade: building /,/^grade: running /p' "$t.grade" | sed '1d;$d;s/^/        /'
         return
