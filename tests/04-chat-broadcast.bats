@@ -376,6 +376,41 @@ welcome() {
     assert_line --partial "trace: write fd $fd: "
 }
 
+@test "04: a sender's burst of several buffers reaches a listener in one writev()" {
+    # One read() takes at most one line buffer (4,098 bytes). A sender with
+    # 12,000 bytes waiting is read again in the same turn (READ_BATCH), so
+    # its 200 lines go out to each listener in one writev(), not three or
+    # four. Made certain with --trace: the server is stopped while the
+    # burst arrives, then the listener's writes are counted.
+    stop_server
+    start_server 04-chat-broadcast --trace
+    exec 5<>"/dev/tcp/127.0.0.1/$PORT"
+    wait_for_log "as guest1"
+    local line
+    IFS= read -r -t "${WAIT_SECONDS:-10}" line <&5 || fail "guest1 got no welcome"
+    kill -STOP "$SERVER_PID"
+    exec 6<>"/dev/tcp/127.0.0.1/$PORT"
+    local burst
+    burst=$(printf '%59s' '' | tr ' ' x)
+    for _ in $(seq 200); do printf '%s\n' "$burst"; done >&6
+    wait_until unread_at_port 1 12000 || { kill -CONT "$SERVER_PID"; fail "the burst never arrived"; }
+    kill -CONT "$SERVER_PID"
+    local got=0
+    IFS= read -r -t "${WAIT_SECONDS:-10}" line <&5 || fail "guest1 was not told that guest2 joined"
+    assert_equal "$line" "* guest2 joined"
+    while [ $got -lt 200 ] && IFS= read -r -t "${WAIT_SECONDS:-10}" line <&5; do
+        [ "$line" = "guest2: $burst" ] || fail "guest1 got '$line'"
+        got=$((got + 1))
+    done
+    exec 5>&- 6>&-
+    [ $got -eq 200 ] || fail "guest1 got $got of the 200 lines"
+    local fd
+    fd=$(sed -n 's/.*connected (fd \([0-9]*\)) as guest1$/\1/p' "$SERVER_LOG")
+    # 200 lines of "guest2: " + 59 bytes + "\n": 13,600 bytes in one call.
+    run grep "trace: write fd $fd: " "$SERVER_LOG"
+    assert_line --partial "trace: write fd $fd: 13600 bytes"
+}
+
 @test "04: chat-client from a pipe: sends, half-closes, prints every answer" {
     bg_client a lines 6
     in_room a
@@ -423,6 +458,7 @@ welcome() {
 
 # The burst test stops the server (SIGSTOP): let it go before stopping it.
 teardown() {
+    note_failure
     [ -z "${SERVER_PID:-}" ] || kill -CONT "$SERVER_PID" 2>/dev/null || true
     stop_server
 }
