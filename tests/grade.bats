@@ -109,6 +109,16 @@ copy_lesson() {
     assert_output --partial '        see: lessons/02-line-framing/README.md, "'
 }
 
+@test "grade: GRADE_STOP_FILE (the mistakes catalogue's) skips every test after the first failure" {
+    local ws
+    ws=$(copy_lesson 01-echo as02)          # fails every test of lesson 02
+    GRADE_STOP_FILE=$BATS_TEST_TMPDIR/stop grade 02 "$ws"
+    assert_failure 1
+    [ "$(grep -c '^  FAIL ' <<<"$output")" -eq 1 ] || fail "more than one test ran to its failure"
+    assert_line --regexp '^grade: 0 passed, 1 failed, [1-9][0-9]* skipped'
+    [ -e "$BATS_TEST_TMPDIR/stop" ]
+}
+
 @test "grade: under a failure, expected and got are shown whole, and the README section" {
     local ws
     ws=$(copy_lesson 01-echo as02)

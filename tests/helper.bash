@@ -67,6 +67,7 @@ source "${BASH_SOURCE[0]%/*}/server.bash"
 start_server() {
     local lesson=$1 status=0 owner owned=0
     shift
+    skip_after_failure
     SERVER_OUT=$BATS_TEST_TMPDIR/server.out
     SERVER_LOG=$BATS_TEST_TMPDIR/server.log
     # Empty the files here first: the redirections happen in the child, and
@@ -229,7 +230,20 @@ $left"
     fi
 }
 
+# GRADE_STOP_FILE (set by tests/grade/mistakes.sh, which needs only the
+# first failure): after a test fails, note_failure creates that file, and
+# every later test that starts a server is skipped. A failing test often
+# waits out its timeouts, and so would the rest of its section.
+note_failure() {
+    [ -z "${GRADE_STOP_FILE:-}" ] || [ -n "${BATS_TEST_COMPLETED:-}" ] || [ -n "${BATS_TEST_SKIPPED:-}" ] ||
+        : >"$GRADE_STOP_FILE"
+}
+skip_after_failure() {
+    [ -z "${GRADE_STOP_FILE:-}" ] || [ ! -e "$GRADE_STOP_FILE" ] || skip "not run: an earlier test failed (GRADE_STOP_FILE)"
+}
+
 # (bats runs teardown without errexit: stop_server returns 1 after each fail.)
 teardown() {
+    note_failure
     stop_server
 }

@@ -24,7 +24,8 @@
 #  2. runs `FIRST_FAIL=1 make grade L=NN DIR=copy`: its build (make grade
 #     builds with every warning shown) must show none, as a mistake that
 #     does not compile teaches nothing; and it must fail and name SECTION
-#     in its first "see:" line (or, for a known gap, pass).
+#     in its first "see:" line (or, for a known gap, pass). The tests after
+#     the first failure are skipped (GRADE_STOP_FILE, tests/helper.bash).
 # It prints one line per mistake and a summary per lesson, and exits 1 if
 # any mistake is not caught as its header says.
 #
@@ -170,8 +171,11 @@ check_mistake() {
         return
     fi
     # make grade builds it (every time, with -B, its warnings shown): one
-    # build, not two.
-    FIRST_FAIL=1 make -s --no-print-directory grade L="$nn" DIR="$dir" >"$t.grade" 2>&1
+    # build, not two. Only its first failure counts here, so GRADE_STOP_FILE
+    # (tests/helper.bash) skips the tests after it: failing tests wait out
+    # their timeouts.
+    rm -f "$t.stop"
+    GRADE_STOP_FILE=$t.stop FIRST_FAIL=1 make -s --no-print-directory grade L="$nn" DIR="$dir" >"$t.grade" 2>&1
     status=$?
     # Warnings: counted on the summary line (tests/grade/README.md, "What
     # others may parse"); a build that failed has no summary line.
