@@ -359,9 +359,11 @@ joined_count() {
 
 # A test may stop the server (SIGSTOP): let it go before stopping it.
 teardown() {
-    note_failure
+    local status=0
     [ -z "${SERVER_PID:-}" ] || kill -CONT "$SERVER_PID" 2>/dev/null || true
-    stop_server
+    stop_server || status=$?
+    note_failure $status
+    return $status
 }
 
 @test "05: a client whose reading we paused (back-pressure) is never idle; its write timeout decides" {
@@ -501,6 +503,36 @@ all_read() {
         fail "200 quiet clients grew the server's data by $((after - before)) KiB: an input buffer kept per client?"
 }
 
+@test "05: a quiet client holds no input buffer, even after a read that filled it to the brim" {
+    start_server $LESSON --max-line 32768 --max-queue 1048576
+    [ -r /proc/net/tcp ] && [ -r "/proc/$SERVER_PID/status" ] || skip "needs Linux /proc to measure memory"
+    ! grep -q fsanitize "$(lesson_dir "$LESSON")/.build-flags" 2>/dev/null ||
+        skip "memory means nothing under AddressSanitizer (its shadow memory, its quarantine)"
+    # Each client sends exactly one buffer's worth (--max-line + 2 = 32,770
+    # bytes) of empty lines while the server is stopped: the first read()
+    # fills the buffer, so the server reads again (READ_BATCH), takes a
+    # buffer for it, and finds nothing. That buffer must go back too:
+    # kept, it is 200 x 32 KiB = 6.4 MiB.
+    local before after i fd fds=()
+    for i in $(seq 1 200); do
+        exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
+        fds+=("$fd")
+    done
+    wait_until joined_count 200
+    before=$(awk '/^VmData:/ { print $2 }' "/proc/$SERVER_PID/status")
+    kill -STOP "$SERVER_PID"
+    head -c 32770 /dev/zero | tr '\0' '\n' >"$BATS_TEST_TMPDIR/brim"
+    for fd in "${fds[@]}"; do cat "$BATS_TEST_TMPDIR/brim" >&"$fd"; done
+    wait_until unread_at_port 200 32770 -ge || { kill -CONT "$SERVER_PID"; fail "the lines never all arrived"; }
+    kill -CONT "$SERVER_PID"
+    wait_until all_read || fail "the server did not read every client's lines"
+    after=$(awk '/^VmData:/ { print $2 }' "/proc/$SERVER_PID/status")
+    for fd in "${fds[@]}"; do exec {fd}>&-; done
+    echo "200 clients after a full buffer each: the server's data segment grew $((after - before)) KiB" >&3
+    [ $((after - before)) -le 4096 ] ||
+        fail "200 quiet clients grew the server's data by $((after - before)) KiB: an input buffer kept after a read that found nothing?"
+}
+
 @test "05: a stalled client costs at most --max-queue of memory, 1-byte lines included" {
     start_server $LESSON
     [ -r "/proc/$SERVER_PID/status" ] || skip "needs Linux /proc to measure peak memory"
@@ -587,13 +619,14 @@ guest1_left_or_server_gone() {
 }
 
 @test "05: a sender's burst of several buffers reaches a listener in one writev()" {
+    [ -r /proc/net/tcp ] || skip "needs Linux /proc/net/tcp to see the burst has arrived"
     # One read() takes at most one line buffer (4,098 bytes). A sender with
     # 12,000 bytes waiting is read again in the same turn (READ_BATCH), so
     # its 200 lines go out to each listener in one writev(), not three or
     # four. Made certain with --trace: the server is stopped while the
     # burst arrives, then the listener's writes are counted.
     stop_server
-    start_server 05-shutdown-timeouts-limits --trace
+    start_server $LESSON --trace
     exec 5<>"/dev/tcp/127.0.0.1/$PORT"
     wait_for_log "as guest1"
     local line

@@ -234,9 +234,11 @@ $left"
 # first failure): after a test fails, note_failure creates that file, and
 # every later test that starts a server is skipped. A failing test often
 # waits out its timeouts, and so would the rest of its section.
+# note_failure STATUS: STATUS is stop_server's (it fails a test whose server
+# died, hung or left a child, after the test's body completed).
 note_failure() {
-    [ -z "${GRADE_STOP_FILE:-}" ] || [ -n "${BATS_TEST_COMPLETED:-}" ] || [ -n "${BATS_TEST_SKIPPED:-}" ] ||
-        : >"$GRADE_STOP_FILE"
+    [ -z "${GRADE_STOP_FILE:-}" ] || [ -n "${BATS_TEST_SKIPPED:-}" ] ||
+        { [ -n "${BATS_TEST_COMPLETED:-}" ] && [ "$1" -eq 0 ]; } || : >"$GRADE_STOP_FILE"
 }
 skip_after_failure() {
     [ -z "${GRADE_STOP_FILE:-}" ] || [ ! -e "$GRADE_STOP_FILE" ] || skip "not run: an earlier test failed (GRADE_STOP_FILE)"
@@ -244,6 +246,8 @@ skip_after_failure() {
 
 # (bats runs teardown without errexit: stop_server returns 1 after each fail.)
 teardown() {
-    note_failure
-    stop_server
+    local status=0
+    stop_server || status=$?
+    note_failure $status
+    return $status
 }

@@ -48,7 +48,7 @@ void timer_start(struct timer_list *list, struct timer *t)
 }
 
 /* After what_next(): which of c's clocks run. Stall: while output waits.
- * Idle: from c's last whole line (on_readable; bytes alone would let a
+ * Idle: from c's last whole line (read_once; bytes alone would let a
  * slowloris stay) until c closes its side or we close it. */
 void update_timers(struct conn *c)
 {

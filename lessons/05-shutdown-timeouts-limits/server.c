@@ -97,8 +97,11 @@ static bool read_once(struct conn *c)
     size_t room = c->discarding ? sizeof scratch : IN_SIZE - c->in_len;
     ssize_t n = read(c->fd, into, room);
     if (n < 0) {
-        if (try_again_later(errno))
+        if (try_again_later(errno)) {
+            if (c->in && c->in_len == 0)
+                in_buffer_done(c);      /* nothing came: a quiet client holds none */
             return false;
+        }
         log_msg("%s: read failed: %s", c->peer, strerror(errno));
         c->want_close = true;           /* e.g. ECONNRESET: the client vanished */
         return false;

@@ -183,7 +183,7 @@ check_grade() {
     summary=$(printf '%s\n' "$out" | grep '^grade: [0-9]* passed, [0-9]* failed' | tail -n 1)
     GRADE_SUMMARY=$summary
     case $summary in
-    'grade: 0 passed'*) WHY="$cmd ran no test: ${summary#grade: }"$'\n'$(printf '%s\n' "$out" | tail -n 20); return 1 ;;
+    'grade: 0 passed, 0 failed'*) WHY="$cmd ran no test: ${summary#grade: }"$'\n'$(printf '%s\n' "$out" | tail -n 20); return 1 ;;
     *' 0 failed'*) [ "$status" -eq 0 ] && { WHY="$cmd: ${summary#grade: }"; return 0; } ;;
     esac
     WHY="$cmd: ${summary#grade: }"
