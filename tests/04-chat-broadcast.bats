@@ -163,11 +163,11 @@ welcome() {
     seq -f "%g $(printf '%200s' '' | tr ' ' y)" 1 20000 | split -l 500 - "$BATS_TEST_TMPDIR/chunks/c."
     local ops=() f before after
     for f in "$BATS_TEST_TMPDIR"/chunks/c.*; do ops+=(file "$f" sleep 5); done
-    before=$(peak_rss_kib)
+    before=$(server_status_kib VmHWM)
     run client --timeout "$(waits 3)" "${ops[@]}" shut eof
     assert_success
     bg_done reader
-    after=$(peak_rss_kib)
+    after=$(server_status_kib VmHWM)
     [ "$(grep -c '^guest2: [0-9]* y*$' <<<"$output")" -eq 20000 ] || fail "the reader did not get every line"
     echo "20,000 lines relayed: peak RSS grew $((after - before)) KiB" >&3
     [ $((after - before)) -le 1024 ] || fail "peak RSS grew $((after - before)) KiB while 4 MB of lines went through"
@@ -457,15 +457,6 @@ welcome() {
     assert_output --partial "cannot connect"
 }
 
-# The burst test stops the server (SIGSTOP): let it go before stopping it.
-teardown() {
-    local status=0
-    [ -z "${SERVER_PID:-}" ] || kill -CONT "$SERVER_PID" 2>/dev/null || true
-    stop_server || status=$?
-    note_failure $status
-    return $status
-}
-
 @test "04: a client reading at full speed is not dropped when a burst lands in one turn" {
     [ -r /proc/net/tcp ] || skip "needs Linux /proc/net/tcp to see the burst has arrived"
     # bob reads as fast as it can: welcome, its new name, then 80 joins, 80
@@ -520,11 +511,6 @@ teardown() {
         fail "got $(wc -l <"$BATS_TEST_TMPDIR/out" | tr -d ' ') lines for $full messages: $(sed -n "$((full + 2)),\$p" "$BATS_TEST_TMPDIR/out" | head -c 300)"
 }
 
-# peak_rss_kib: the server's peak resident memory so far (Linux VmHWM).
-peak_rss_kib() {
-    awk '/^VmHWM:/ { print $2 }' "/proc/$SERVER_PID/status"
-}
-
 too_slow_count() {
     [ "$(grep -c 'left (too slow to keep up)' "$SERVER_LOG")" -ge "$1" ]
 }
@@ -539,10 +525,10 @@ stalled_memory() {
         fds+=("$fd")
     done
     wait_until joined_count "$n" || fail "not all joined"
-    before=$(peak_rss_kib)
+    before=$(server_status_kib VmHWM)
     bg_client flood --timeout "$(waits 12)" repeat 20000000 'x\n'
     wait_until too_slow_count "$n" || true
-    after=$(peak_rss_kib)
+    after=$(server_status_kib VmHWM)
     kill "$(cat "$BATS_TEST_TMPDIR/flood.pid")" 2>/dev/null || true
     wait "$(cat "$BATS_TEST_TMPDIR/flood.pid")" 2>/dev/null || true
     for fd in "${fds[@]}"; do exec {fd}>&-; done

@@ -357,15 +357,6 @@ joined_count() {
     [ "$(grep -c ' connected ' "$SERVER_LOG")" -eq "$1" ]
 }
 
-# A test may stop the server (SIGSTOP): let it go before stopping it.
-teardown() {
-    local status=0
-    [ -z "${SERVER_PID:-}" ] || kill -CONT "$SERVER_PID" 2>/dev/null || true
-    stop_server || status=$?
-    note_failure $status
-    return $status
-}
-
 @test "05: a client whose reading we paused (back-pressure) is never idle; its write timeout decides" {
     start_server $LESSON --idle-timeout 1 --write-timeout 3 --max-queue 1048576
     # guest1 asks /who over and over and never reads the answers. Once its
@@ -488,7 +479,7 @@ all_read() {
     # quiet. An input buffer given back once empty costs nothing while it
     # waits; one kept per client is 200 x 64 KiB = 12.5 MiB.
     local before after i fd fds=()
-    before=$(awk '/^VmData:/ { print $2 }' "/proc/$SERVER_PID/status")
+    before=$(server_status_kib VmData)
     for i in $(seq 1 200); do
         exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
         printf '\n' >&"$fd"
@@ -496,7 +487,7 @@ all_read() {
     done
     wait_until joined_count 200
     wait_until all_read || fail "the server did not read every client's line"
-    after=$(awk '/^VmData:/ { print $2 }' "/proc/$SERVER_PID/status")
+    after=$(server_status_kib VmData)
     for fd in "${fds[@]}"; do exec {fd}>&-; done
     echo "200 quiet clients: the server's data segment grew $((after - before)) KiB" >&3
     [ $((after - before)) -le 4096 ] ||
@@ -519,14 +510,14 @@ all_read() {
         fds+=("$fd")
     done
     wait_until joined_count 200
-    before=$(awk '/^VmData:/ { print $2 }' "/proc/$SERVER_PID/status")
+    before=$(server_status_kib VmData)
     kill -STOP "$SERVER_PID"
     head -c 32770 /dev/zero | tr '\0' '\n' >"$BATS_TEST_TMPDIR/brim"
     for fd in "${fds[@]}"; do cat "$BATS_TEST_TMPDIR/brim" >&"$fd"; done
     wait_until unread_at_port 200 32770 -ge || { kill -CONT "$SERVER_PID"; fail "the lines never all arrived"; }
     kill -CONT "$SERVER_PID"
     wait_until all_read || fail "the server did not read every client's lines"
-    after=$(awk '/^VmData:/ { print $2 }' "/proc/$SERVER_PID/status")
+    after=$(server_status_kib VmData)
     for fd in "${fds[@]}"; do exec {fd}>&-; done
     echo "200 clients after a full buffer each: the server's data segment grew $((after - before)) KiB" >&3
     [ $((after - before)) -le 4096 ] ||
@@ -545,13 +536,13 @@ all_read() {
     local before after i
     for i in $(seq 1 20); do bg_client "reader$i" --timeout 120 eof; done
     wait_until joined_count 21
-    before=$(awk '/^VmHWM:/ { print $2 }' "/proc/$SERVER_PID/status")
+    before=$(server_status_kib VmHWM)
     bg_client flood --timeout "$(waits 12)" repeat 20000000 'x\n'
     # Megabytes of 2-byte lines, each to 21 clients, before the stalled
     # client's kernel buffers are full and its queue grows: seconds, more on
     # a busy machine (13 s seen with CI running beside it), so a longer wait.
     WAIT_SECONDS=$(waits 6) wait_for_log "guest1 left (too slow to keep up)"
-    after=$(awk '/^VmHWM:/ { print $2 }' "/proc/$SERVER_PID/status")
+    after=$(server_status_kib VmHWM)
     kill "$(cat "$BATS_TEST_TMPDIR/flood.pid")"
     exec 5>&-
     echo "1 stalled client, 20 fast readers: peak RSS grew $((after - before)) KiB" >&3

@@ -180,6 +180,12 @@ unread_at_port() {
     if [ "${3:--eq}" = -ge ]; then [ "$n" -ge "$1" ]; else [ "$n" -eq "$1" ]; fi
 }
 
+# server_status_kib FIELD: one of the server's memory figures, in KiB (Linux
+# /proc/PID/status: VmData, its data segment; VmHWM, its peak resident memory).
+server_status_kib() {
+    awk -v field="$1:" '$1 == field { print $2 }' "/proc/$SERVER_PID/status"
+}
+
 # CPU time the server has used so far, in clock ticks (Linux /proc).
 server_cpu_ticks() {
     awk '{ print $14 + $15 }' "/proc/$SERVER_PID/stat"
